@@ -22,6 +22,7 @@ from ._models import (
     Project,
 )
 from ._schema import SCHEMA_VERSION, UPGRADES
+from ._validate import check_id
 
 if TYPE_CHECKING:
     import cattrs
@@ -162,6 +163,12 @@ def _structure_project(doc: Any, where: Where) -> Project:
         top["project"], _PROJECT_KEYS, ("id", "created_at", "updated_at"), ("project",)
     )
     values: dict[str, Any] = {"project_id": table["id"]} if "id" in table else {}
+    if "id" in table:
+        # Checked first: the profiles below are attached to this id.
+        try:
+            check_id(table["id"], "id")
+        except InvalidDataError as error:
+            raise _relocate(error, ("project",)) from None
     values.update({key: value for key, value in table.items() if key != "id"})
     names, required = _fields(DeploymentProfile)
     profile_keys = tuple(n for n in names if n not in ("profile_id", "project_id"))
@@ -179,6 +186,9 @@ def _structure_project(doc: Any, where: Where) -> Project:
         # The table key is the profile_id, validated like one.
         fields = dict(_check_keys(body, profile_keys, profile_required, key_where))
         fields["profile_id"] = profile_id
+        # Attached here so that Project does not rebuild every profile.
+        if "id" in table:
+            fields["project_id"] = table["id"]
         profiles.append(_construct(DeploymentProfile, fields, key_where))
     records_doc = top.get("deployments", {})
     if not isinstance(records_doc, dict):

@@ -34,10 +34,9 @@ def enum_member(enum: type[E], value: object, field: str) -> E:
     if isinstance(value, enum):
         return value
     if isinstance(value, str):
-        try:
-            return enum(value)
-        except ValueError:
-            pass
+        member = enum._value2member_map_.get(value)
+        if member is not None:
+            return member  # type: ignore[return-value]
     choices = ", ".join(repr(member.value) for member in enum)
     raise InvalidDataError(
         f"{field}: {value!r} is not a valid {enum.__name__}; expected one of {choices}",
@@ -160,6 +159,47 @@ def content_hash(field: str) -> Callable[[str | None], str | None]:
     return convert
 
 
+_MEMO_MAX: Final = 2048
+
+
+class Memo:
+    """A bounded cache of successful conversions of hashable inputs.
+
+    Reading a project file validates the same few values over and over
+    (every Claude Code profile has the same path map); converters are pure,
+    so a value that passed once passes again. Failures are never cached, so
+    every error is raised afresh with its own field path.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self) -> None:
+        self._data: dict[object, object] = {}
+
+    def key(self, value: object) -> object | None:
+        """A hashable key for ``value``, or ``None`` when it has none."""
+        try:
+            if type(value) is list or type(value) is tuple:
+                key: object = (type(value), *value)
+            elif isinstance(value, Mapping):
+                key = (Mapping, *value.items())
+            else:
+                return None
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def get(self, key: object | None) -> object | None:
+        """The cached result for ``key``, if any."""
+        return None if key is None else self._data.get(key)
+
+    def put(self, key: object | None, result: object) -> None:
+        """Remember ``result`` for ``key`` while there is room."""
+        if key is not None and len(self._data) < _MEMO_MAX:
+            self._data[key] = result
+
+
 def _items(value: object, field: str, what: str) -> list[object]:
     # A string is iterable too; accepting it would turn "CLAUDE.md" into nine
     # one-letter file names.
@@ -176,7 +216,13 @@ def unique_tuple(
 ) -> Callable[[Iterable[str]], tuple[str, ...]]:
     """A converter to a tuple of checked, distinct strings, in the given order."""
 
+    memo = Memo()
+
     def convert(value: Iterable[str]) -> tuple[str, ...]:
+        key = memo.key(value)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
         result: list[str] = []
         for index, item in enumerate(_items(value, field, what)):
             checked = check(item, f"{field}[{index}]")
@@ -186,6 +232,7 @@ def unique_tuple(
                     field=field,
                 )
             result.append(checked)
+        memo.put(key, tuple(result))
         return tuple(result)
 
     return convert
@@ -206,12 +253,20 @@ def type_set(
 ) -> Callable[[Iterable[ArtifactType | str]], frozenset[ArtifactType]]:
     """A converter to a frozenset of artifact types."""
 
+    memo = Memo()
+
     def convert(value: Iterable[ArtifactType | str]) -> frozenset[ArtifactType]:
+        key = memo.key(value)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
         items = _items(value, field, "artifact types")
-        return frozenset(
+        result = frozenset(
             enum_member(ArtifactType, item, f"{field}[{index}]")
             for index, item in enumerate(items)
         )
+        memo.put(key, result)
+        return result
 
     return convert
 

@@ -44,10 +44,17 @@ class Unset(enum.Enum):
 UNSET: Final = Unset.UNSET
 
 
+_PATH_MAP_MEMO: Final = conv.Memo()
+
+
 def _path_map(
     value: Mapping[ArtifactType | str, str],
 ) -> Mapping[ArtifactType, str]:
     field = "artifact_path_map"
+    memo_key = _PATH_MAP_MEMO.key(value)
+    hit = _PATH_MAP_MEMO.get(memo_key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
     if not isinstance(value, Mapping):
         raise InvalidDataError(
             f"{field}: {value!r} is not valid: not a table; expected a table of "
@@ -58,7 +65,9 @@ def _path_map(
     for key, spec in value.items():
         member = conv.enum_member(ArtifactType, key, f"{field} key")
         parsed[member] = parse_location(spec, member, f"{field}.{member}").spec
-    return MappingProxyType({key: parsed[key] for key in conv.sorted_types(parsed)})
+    result = MappingProxyType({k: parsed[k] for k in conv.sorted_types(parsed)})
+    _PATH_MAP_MEMO.put(memo_key, result)
+    return result
 
 
 def _supported_default(self: DeploymentProfile) -> frozenset[ArtifactType]:
@@ -176,8 +185,10 @@ class DeploymentProfile:
     project_id: str | None = attrs.field(
         default=None, converter=conv.optional_ident("project_id")
     )
-    _locations: Mapping[ArtifactType, Location] = attrs.field(
-        init=False, eq=False, hash=False, repr=False
+    # Parsed lazily on first placement: reading a file needs only the specs,
+    # which the converter has already validated.
+    _locations: dict[ArtifactType, Location] = attrs.field(
+        init=False, factory=dict, eq=False, hash=False, repr=False
     )
 
     def __attrs_post_init__(self) -> None:
@@ -192,11 +203,6 @@ class DeploymentProfile:
                 "add a location to artifact_path_map or drop the type",
                 field="supported_artifact_types",
             )
-        locations = {
-            member: parse_location(spec, member, f"artifact_path_map.{member}")
-            for member, spec in self.artifact_path_map.items()
-        }
-        object.__setattr__(self, "_locations", MappingProxyType(locations))
 
     @property
     def id(self) -> str | None:
@@ -217,7 +223,13 @@ class DeploymentProfile:
                 f"not support {str(member)!r}; it supports: {supported or 'nothing'}",
                 field="artifact_type",
             )
-        return self._locations[member]
+        location = self._locations.get(member)
+        if location is None:
+            location = parse_location(
+                self.artifact_path_map[member], member, f"artifact_path_map.{member}"
+            )
+            self._locations[member] = location
+        return location
 
     def placement(self, artifact_type: ArtifactType | str, name: str) -> Placement:
         """Where the artifact ``name`` of ``artifact_type`` goes under this profile."""
@@ -238,9 +250,8 @@ class DeploymentProfile:
         # The longest folder wins, so nested layouts classify to the inner one.
         candidates = sorted(
             (
-                (member, location)
-                for member, location in self._locations.items()
-                if member in self.supported_artifact_types
+                (member, self.location(member))
+                for member in self.supported_artifact_types
             ),
             key=lambda item: -len(item[1].base(self.root_dir)),
         )
