@@ -1,12 +1,12 @@
-"""The TOML codec: one private cattrs converter, document upgrades, and located errors."""
+"""The TOML codec: a private cattrs converter, document upgrades, located errors."""
 
 from __future__ import annotations
 
-import difflib
 import functools
+import json
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import attrs
 
@@ -65,7 +65,11 @@ def render(where: Where) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            piece = part if _BARE.fullmatch(part) else f'"{part}"'
+            # json.dumps escapes quotes and control characters as TOML does,
+            # so a hostile key still gives a one-line message.
+            piece = (
+                part if _BARE.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+            )
             text += f".{piece}" if text else piece
     return text
 
@@ -96,6 +100,8 @@ def _check_keys(
         raise _invalid(where, f"expected a table, found {type(doc).__name__} {doc!r}")
     for key in doc:
         if key not in allowed:
+            import difflib  # noqa: PLC0415  # only on this error path: ~10 ms
+
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             hint = (
                 f"did you mean {close[0]!r}?"
@@ -128,7 +134,7 @@ def _fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _structure_plain(
     cls: type[M], extra_omit: tuple[str, ...] = ()
 ) -> Callable[[Any, Where], M]:
-    names, required = _fields(cls)
+    names, required = _fields(cast("type", cls))  # attrs classes are hashable
     allowed = tuple(name for name in names if name not in extra_omit)
     needed = tuple(name for name in required if name not in extra_omit)
 
@@ -183,6 +189,14 @@ def _structure_project(doc: Any, where: Where) -> Project:
     profiles = []
     for profile_id, body in profiles_doc.items():
         key_where: Where = ("profiles", profile_id)
+        # Check the table key first: a bad id explains the table better than
+        # the missing keys a mistyped header leaves behind.
+        try:
+            check_id(profile_id, "profile_id")
+        except InvalidDataError as error:
+            raise _invalid(
+                key_where, error.message.removeprefix("profile_id: ")
+            ) from None
         # The table key is the profile_id, validated like one.
         fields = dict(_check_keys(body, profile_keys, profile_required, key_where))
         fields["profile_id"] = profile_id
@@ -201,7 +215,8 @@ def _structure_project(doc: Any, where: Where) -> Project:
         if record.key != key:
             raise _invalid(
                 ("deployments", key),
-                f"the key does not match the record; rename the table to {record.key!r}",
+                "the key does not match the record; rename the table to "
+                f"{record.key!r}",
             )
         records.append(record)
     values["deployment_profiles"] = profiles
@@ -213,8 +228,8 @@ def _structure_project(doc: Any, where: Where) -> Project:
 def _converter() -> cattrs.Converter:
     # Imported here: cattrs costs tens of milliseconds, and only the first
     # (un)structure of a process needs it.
-    from cattrs.gen import make_dict_unstructure_fn, override
-    from cattrs.preconf.tomllib import make_converter
+    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
+    from cattrs.preconf.tomllib import make_converter  # noqa: PLC0415
 
     converter = make_converter()
 
@@ -235,7 +250,7 @@ def _converter() -> cattrs.Converter:
         converter.register_unstructure_hook(enum, str)
 
     def omit_none(cls: type, **extra: Any) -> None:
-        overrides = {
+        overrides: dict[str, Any] = {
             f.name: override(omit_if_default=True)
             for f in attrs.fields(cls)
             if f.default is None or f.default is UNSET
@@ -344,7 +359,7 @@ def _v1_index(doc: Document) -> dict[str, int]:
 
 
 def upgrade_document(doc: Document, *, path: str | None = None) -> tuple[Document, int]:
-    """Bring a parsed project document to ``SCHEMA_VERSION``; return it and its old version."""
+    """Bring a project document to ``SCHEMA_VERSION``; return it and its old version."""
     version = doc.get("schema_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InvalidDataError(
@@ -370,8 +385,12 @@ def upgrade_document(doc: Document, *, path: str | None = None) -> tuple[Documen
 def project_from_document(
     doc: Document, *, path: str | None = None, text: str | None = None
 ) -> tuple[Project, int]:
-    """Structure a parsed project file, upgrading older versions; return it and its version."""
-    current, version = upgrade_document(doc, path=path)
+    """Structure a parsed project file, upgrading it; return it and its old version."""
+    try:
+        current, version = upgrade_document(doc, path=path)
+    except ProfilesError as error:
+        line = locate(text, error.field) if text is not None else None
+        raise error.located(path=path, line=line) from None
     try:
         project = _structure_project(current, ())
     except InvalidDataError as error:
@@ -380,9 +399,13 @@ def project_from_document(
             for key, position in index.items():
                 quoted = render(("deployments", key))
                 if error.field.startswith(quoted):
-                    error.field = (
-                        f"deployments[{position}]" + error.field[len(quoted) :]
-                    )
+                    # Version 1 files hold an array: name the element the
+                    # user sees, in the field and in the message alike.
+                    where = f"deployments[{position}]"
+                    error.field = where + error.field[len(quoted) :]
+                    if error.message.startswith(quoted):
+                        error.message = where + error.message[len(quoted) :]
+                        error.args = (error.message,)
                     break
         line = locate(text, error.field) if text is not None and error.field else None
         raise error.located(path=path, line=line) from None
@@ -390,7 +413,7 @@ def project_from_document(
 
 
 def from_document(doc: Any, cls: type[M], *, path: str | None = None) -> M:
-    """Structure a parsed document into ``cls``, with every error an ``InvalidDataError``."""
+    """Structure a parsed document into ``cls``; every error is an InvalidDataError."""
     if cls is Project:
         project, _ = project_from_document(doc, path=path)
         return project  # type: ignore[return-value]
@@ -405,8 +428,8 @@ def from_document(doc: Any, cls: type[M], *, path: str | None = None) -> M:
 
 
 def parse_toml(text: str, *, path: str | None = None) -> Document:
-    """Parse TOML text, turning a syntax error into a ``ProfilesError`` with line and column."""
-    import rtoml  # imported here: only the first parse of a process pays for it
+    """Parse TOML text; a syntax error is a ``ProfilesError`` with line and column."""
+    import rtoml  # noqa: PLC0415  # only the first parse of a process pays for it
 
     if not isinstance(text, str):
         raise TypeError(f"TOML text must be str, not {type(text).__name__}")
@@ -433,14 +456,14 @@ def parse_toml(text: str, *, path: str | None = None) -> Document:
 
 def dump_toml(doc: Document) -> str:
     """Serialise a TOML-ready dict, deterministically, one array element per line."""
-    import rtoml
+    import rtoml  # noqa: PLC0415  # only the first dump of a process pays for it
 
     text: str = rtoml.dumps(doc, pretty=True)
     return text if text.endswith("\n") else text + "\n"
 
 
 def split_header(text: str) -> tuple[str, str]:
-    """Split the leading comment and blank lines (an editor's ``#:schema``) from the rest."""
+    """Split the leading comments and blank lines (``#:schema``) from the rest."""
     position = 0
     while position < len(text):
         end = text.find("\n", position)

@@ -1,13 +1,12 @@
-"""Field converters shared by the models: each validates and returns the canonical value."""
+"""Field converters shared by the models: each validates and canonicalises."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from ._enums import ArtifactType, Platform
 from ._errors import InvalidDataError
@@ -19,6 +18,9 @@ from ._validate import (
     check_relative_path,
     check_utc,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 E = TypeVar("E", bound=StrEnum)
 K = TypeVar("K")

@@ -1,4 +1,4 @@
-"""The library's exceptions: one base class, each subclass says what, where and how to fix."""
+"""The library's exceptions: one base class; each says what, where and how to fix."""
 
 from __future__ import annotations
 

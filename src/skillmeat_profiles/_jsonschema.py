@@ -1,10 +1,12 @@
-"""The JSON Schema of the project file, generated from the models and their validators."""
+"""The JSON Schema of the project file, generated from the models and validators."""
 
 from __future__ import annotations
 
 import enum
 import json
+import os
 import re
+import tempfile
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -14,7 +16,8 @@ from typing import Any, Final
 
 import attrs
 
-from . import _codec, _location, _validate
+from . import _location, _validate
+from ._convert import _HASH_RE
 from ._enums import ArtifactType
 from ._errors import ProfilesError
 from ._models import Deployment, DeploymentProfile, Project
@@ -153,8 +156,6 @@ def _text_schema(*, required: bool = False) -> Schema:
 
 
 def _hash_schema() -> Schema:
-    from ._convert import _HASH_RE
-
     return {"type": "string", "pattern": f"^{_HASH_RE.pattern}$"}
 
 
@@ -298,7 +299,7 @@ def _table(
     skip: tuple[str, ...] = (),
     rename: Mapping[str, str] | None = None,
 ) -> Schema:
-    """An object schema of ``cls``'s init fields: required ones are those without default."""
+    """The object schema of ``cls``'s fields; those without a default are required."""
     hints = typing.get_type_hints(cls)
     notes = _descriptions(cls)
     rename = rename or {}
@@ -344,15 +345,6 @@ def json_schema() -> Schema:
         skip=("deployment_profiles", "deployments"),
         rename={"project_id": "id"},
     )
-    # The codec's file layout is the authority on the keys of [project].
-    assert tuple(project["properties"]) == tuple(
-        key for key in _codec._PROJECT_KEYS if key in project["properties"]
-    )
-    assert set(project["properties"]) == set(_codec._PROJECT_KEYS)
-    assert (
-        tuple(("schema_version", "project", "profiles", "deployments"))
-        == _codec._TOP_KEYS
-    )
     return {
         "$schema": _DRAFT,
         "$id": "urn:skillmeat-profiles:profile-file",
@@ -374,7 +366,7 @@ def json_schema() -> Schema:
             },
             "project": project,
             "profiles": {
-                "description": "The project's deployment profiles, keyed by profile_id.",
+                "description": "The project's profiles, keyed by profile_id.",
                 "type": "object",
                 "propertyNames": _id_schema(),
                 "additionalProperties": profile,
@@ -408,9 +400,6 @@ def write_schema_file(folder: str | Path) -> tuple[Path, bool]:
     Returns the path and whether the file was written; an up-to-date file is
     left untouched, so running it twice changes nothing.
     """
-    import os
-    import tempfile
-
     target = Path(folder) / SCHEMA_FILENAME
     text = json_schema_text()
     try:
@@ -435,4 +424,3 @@ def write_schema_file(folder: str | Path) -> tuple[Path, bool]:
             path=str(target),
         ) from None
     return target, True
-

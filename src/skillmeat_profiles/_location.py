@@ -101,7 +101,8 @@ class Location:
                     f"{flat!r}",
                     field="name",
                 )
-            return Placement(f"{base}/{name}", self.kind)
+            # root_dir and the location may be near the length limit.
+            return Placement(check_relative_path(f"{base}/{name}", "name"), self.kind)
         path = f"{base}/{name}{self.suffix}"
         # A long name plus the suffix can pass the name rules and still break
         # the path rules (segment length); check the final path too.

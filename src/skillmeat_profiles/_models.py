@@ -1,10 +1,11 @@
-"""The domain models: immutable attrs classes that validate every value on construction."""
+"""The domain models: immutable attrs classes that validate every value they get."""
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime  # noqa: TC003  # cattrs resolves annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
@@ -40,6 +41,8 @@ class Unset(enum.Enum):
         return "UNSET"
 
 
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
+
 #: Marks a field of ``DeploymentProfileUpdate`` as "leave alone"; ``None`` clears.
 UNSET: Final = Unset.UNSET
 
@@ -63,7 +66,11 @@ def _path_map(
         )
     parsed: dict[ArtifactType, str] = {}
     for key, spec in value.items():
-        member = conv.enum_member(ArtifactType, key, f"{field} key")
+        # Name the offending key in the field path (``artifact_path_map.plugin``)
+        # when it can be written as one bare segment.
+        bare = isinstance(key, str) and _BARE_KEY.fullmatch(key) is not None
+        where = f"{field}.{key}" if bare else field
+        member = conv.enum_member(ArtifactType, key, where)
         parsed[member] = parse_location(spec, member, f"{field}.{member}").spec
     result = MappingProxyType({k: parsed[k] for k in conv.sorted_types(parsed)})
     _PATH_MAP_MEMO.put(memo_key, result)
@@ -72,6 +79,26 @@ def _path_map(
 
 def _supported_default(self: DeploymentProfile) -> frozenset[ArtifactType]:
     return frozenset(self.artifact_path_map)
+
+
+def _target_platforms(
+    value: Iterable[Platform | str] | None,
+) -> frozenset[Platform] | None:
+    field = "target_platforms"
+    if value is None:
+        return None
+    items = conv._items(value, field, "platforms")
+    if not items:
+        raise InvalidDataError(
+            f"{field}: an empty list targets no platform at all; use None (in a "
+            "file: leave the key out) to deploy everywhere, or list at least one "
+            "platform",
+            field=field,
+        )
+    return frozenset(
+        conv.enum_member(Platform, item, f"{field}[{index}]")
+        for index, item in enumerate(items)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -94,7 +121,7 @@ class Artifact:
         converter=conv.artifact_type("artifact_type")
     )
     target_platforms: frozenset[Platform] | None = attrs.field(
-        default=None, converter=lambda value: _target_platforms(value)
+        default=None, converter=_target_platforms
     )
     source: str | None = attrs.field(
         default=None, converter=conv.text("source", optional=True)
@@ -110,25 +137,6 @@ class Artifact:
         """Whether this artifact may be deployed to ``platform``."""
         member = conv.enum_member(Platform, platform, "platform")
         return self.target_platforms is None or member in self.target_platforms
-
-
-def _target_platforms(
-    value: Iterable[Platform | str] | None,
-) -> frozenset[Platform] | None:
-    field = "target_platforms"
-    if value is None:
-        return None
-    items = conv._items(value, field, "platforms")
-    if not items:
-        raise InvalidDataError(
-            f"{field}: an empty list targets no platform at all; use None to "
-            "deploy everywhere, or list at least one platform",
-            field=field,
-        )
-    return frozenset(
-        conv.enum_member(Platform, item, f"{field}[{index}]")
-        for index, item in enumerate(items)
-    )
 
 
 @attrs.frozen(kw_only=True)
@@ -199,14 +207,15 @@ class DeploymentProfile:
             names = ", ".join(repr(str(member)) for member in missing)
             raise InvalidDataError(
                 f"supported_artifact_types: {names} listed as supported but "
-                f"artifact_path_map has no entry for {'it' if len(missing) == 1 else 'them'}; "
+                "artifact_path_map has no entry for "
+                f"{'it' if len(missing) == 1 else 'them'}; "
                 "add a location to artifact_path_map or drop the type",
                 field="supported_artifact_types",
             )
 
     @property
     def id(self) -> str | None:
-        """``"<project_id>/<profile_id>"``, unique in a store; ``None`` if free-standing."""
+        """``"<project_id>/<profile_id>"``, unique in a store, or ``None``."""
         if self.project_id is None:
             return None
         return f"{self.project_id}/{self.profile_id}"
@@ -251,7 +260,8 @@ class DeploymentProfile:
         candidates = sorted(
             (
                 (member, self.location(member))
-                for member in self.supported_artifact_types
+                # Declaration order breaks ties, whatever the set's hash order.
+                for member in conv.sorted_types(self.supported_artifact_types)
             ),
             key=lambda item: -len(item[1].base(self.root_dir)),
         )
@@ -442,9 +452,11 @@ class Project:
                     f"to project {profile.project_id!r}, not {self.project_id!r}",
                     field="deployment_profiles",
                 )
-            if profile.project_id is None:
-                profile = attrs.evolve(profile, project_id=self.project_id)
-            attached.append(profile)
+            attached.append(
+                attrs.evolve(profile, project_id=self.project_id)
+                if profile.project_id is None
+                else profile
+            )
         object.__setattr__(self, "deployment_profiles", tuple(attached))
         keys: set[str] = set()
         for record in self.deployments:
@@ -480,7 +492,7 @@ class Project:
     def conflicts(self) -> list[Conflict]:
         """Pairs of locations where two profiles would place different artifacts
         at the same path, so that deploying one would overwrite the other."""
-        from ._plan import find_conflicts
+        from ._plan import find_conflicts  # noqa: PLC0415  # _plan imports us
 
         return find_conflicts(self)
 
@@ -541,13 +553,19 @@ class DeploymentProfileCreate:
     def build(
         self, *, now: datetime, project_id: str | None = None
     ) -> DeploymentProfile:
-        """The profile this input describes, with defaults filled in, stamped ``now``."""
-        from ._defaults import default_fields
+        """The profile this input describes, defaults filled in, stamped ``now``."""
+        from ._defaults import default_fields  # noqa: PLC0415  # _defaults imports us
 
         base = default_fields(self.platform)
         if self.artifact_path_map is not None:
             path_map: Mapping[ArtifactType, str] = self.artifact_path_map
-            supported = self.supported_artifact_types or frozenset(path_map)
+            # An explicit empty set means "supports nothing", as it does with
+            # the default map below; only None falls back to the map's types.
+            supported = (
+                self.supported_artifact_types
+                if self.supported_artifact_types is not None
+                else frozenset(path_map)
+            )
         else:
             path_map = base["artifact_path_map"]
             supported = (
@@ -618,29 +636,29 @@ class DeploymentProfileUpdate:
     """
 
     profile_id: Unset = attrs.field(default=UNSET, validator=_immutable_profile_id)
-    platform: Platform | None | Unset = attrs.field(
+    platform: Platform | Unset | None = attrs.field(
         default=UNSET,
         converter=_or_unset(conv.platform("platform")),
         validator=_not_clearable("platform"),
     )
-    root_dir: str | None | Unset = attrs.field(
+    root_dir: str | Unset | None = attrs.field(
         default=UNSET,
         converter=_or_unset(conv.relative_path("root_dir", allow_dot=True)),
         validator=_not_clearable("root_dir"),
     )
-    artifact_path_map: Mapping[ArtifactType, str] | None | Unset = attrs.field(
+    artifact_path_map: Mapping[ArtifactType, str] | Unset | None = attrs.field(
         default=UNSET, converter=_or_unset(_path_map), hash=False
     )
-    project_config_filenames: tuple[str, ...] | None | Unset = attrs.field(
+    project_config_filenames: tuple[str, ...] | Unset | None = attrs.field(
         default=UNSET, converter=_or_unset(conv.filenames("project_config_filenames"))
     )
-    context_path_prefixes: tuple[str, ...] | None | Unset = attrs.field(
+    context_path_prefixes: tuple[str, ...] | Unset | None = attrs.field(
         default=UNSET, converter=_or_unset(conv.prefixes("context_path_prefixes"))
     )
-    supported_artifact_types: frozenset[ArtifactType] | None | Unset = attrs.field(
+    supported_artifact_types: frozenset[ArtifactType] | Unset | None = attrs.field(
         default=UNSET, converter=_or_unset(conv.type_set("supported_artifact_types"))
     )
-    description: str | None | Unset = attrs.field(
+    description: str | Unset | None = attrs.field(
         default=UNSET, converter=_or_unset(conv.text("description", optional=True))
     )
 

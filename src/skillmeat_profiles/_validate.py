@@ -229,7 +229,7 @@ def check_absolute_path(value: object, field: str) -> str:
 
 
 def check_utc(value: object, field: str) -> datetime:
-    """Return ``value`` converted to UTC if it is a timezone-aware datetime, else raise."""
+    """Return ``value`` in UTC if it is a timezone-aware datetime, else raise."""
     accepted = "a timezone-aware datetime, such as 2026-12-04T09:30:00Z"
     if not isinstance(value, datetime):
         raise _fail(field, value, "not a datetime", accepted)

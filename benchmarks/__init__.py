@@ -1,0 +1,1 @@
+"""Benchmarks of skillmeat-profiles against the SQLAlchemy design it replaces."""

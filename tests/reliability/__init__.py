@@ -1,0 +1,1 @@
+"""Reliability tests: fuzzed input, killed writers, racing processes, hostile trees, write faults."""
