@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._codec import from_toml, to_toml
 from ._defaults import default_profile
-from ._detect import detect_platforms
+from ._detect import Detection, Evidence, detect_platforms
 from ._enums import ArtifactType, PlacementKind, Platform
 from ._errors import (
     ConflictError,
@@ -27,9 +29,22 @@ from ._models import (
 )
 from ._plan import Conflict, DeploymentPlan, plan_deployment
 from ._schema import SCHEMA_VERSION
-from ._store import ProfileRepository, Transaction
+from ._store import Migration, ProfileRepository, Transaction
 
 __version__ = "0.1.0"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 7) of the project file, generated from the models.
+
+    The same schema ships in the package as ``profile.schema.json``, and
+    ``skillmeat-profiles schema`` prints it.
+    """
+    # Imported on use: building the schema needs modules a reader never does.
+    from ._jsonschema import json_schema as build
+
+    return build()
+
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -43,8 +58,11 @@ __all__ = [
     "DeploymentProfile",
     "DeploymentProfileCreate",
     "DeploymentProfileUpdate",
+    "Detection",
+    "Evidence",
     "InvalidDataError",
     "LockTimeoutError",
+    "Migration",
     "NotFoundError",
     "Placement",
     "PlacementKind",
@@ -59,6 +77,7 @@ __all__ = [
     "default_profile",
     "detect_platforms",
     "from_toml",
+    "json_schema",
     "plan_deployment",
     "to_toml",
 ]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 import attrs
 
 from ._enums import ArtifactType, Platform
-from ._errors import InvalidDataError, ProfilesError, UnsupportedSchemaError
+from ._errors import InvalidDataError, ProfilesError, UnsupportedSchemaError, shown
 from ._models import (
     UNSET,
     Artifact,
@@ -97,7 +97,7 @@ def _check_keys(
     doc: object, allowed: tuple[str, ...], required: tuple[str, ...], where: Where
 ) -> Document:
     if not isinstance(doc, dict):
-        raise _invalid(where, f"expected a table, found {type(doc).__name__} {doc!r}")
+        raise _invalid(where, f"expected a table, found {type(doc).__name__} {shown(doc)}")
     for key in doc:
         if key not in allowed:
             import difflib  # noqa: PLC0415  # only on this error path: ~10 ms
@@ -108,10 +108,10 @@ def _check_keys(
                 if close
                 else f"expected one of {', '.join(allowed)}"
             )
-            raise _invalid((*where, key), f"unknown key {key!r}; {hint}")
+            raise _invalid((*where, key), f"unknown key {shown(key)}; {hint}")
     for key in required:
         if key not in doc:
-            raise _invalid(where, f"missing required key {key!r}")
+            raise _invalid(where, f"missing required key {shown(key)}")
     return doc
 
 
@@ -184,7 +184,7 @@ def _structure_project(doc: Any, where: Where) -> Project:
     if not isinstance(profiles_doc, dict):
         raise _invalid(
             ("profiles",),
-            f"expected a table of profiles keyed by profile_id, found {profiles_doc!r}",
+            f"expected a table of profiles keyed by profile_id, found {shown(profiles_doc)}",
         )
     profiles = []
     for profile_id, body in profiles_doc.items():
@@ -207,7 +207,7 @@ def _structure_project(doc: Any, where: Where) -> Project:
     records_doc = top.get("deployments", {})
     if not isinstance(records_doc, dict):
         raise _invalid(
-            ("deployments",), f"expected a table of records, found {records_doc!r}"
+            ("deployments",), f"expected a table of records, found {shown(records_doc)}"
         )
     records = []
     for key, body in records_doc.items():
@@ -363,7 +363,7 @@ def upgrade_document(doc: Document, *, path: str | None = None) -> tuple[Documen
     version = doc.get("schema_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InvalidDataError(
-            f"schema_version: {version!r} is not valid; expected a whole number "
+            f"schema_version: {shown(version)} is not valid; expected a whole number "
             f"from 1 to {SCHEMA_VERSION}",
             field="schema_version",
             path=path,

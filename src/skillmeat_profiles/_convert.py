@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from ._enums import ArtifactType, Platform
-from ._errors import InvalidDataError
+from ._errors import InvalidDataError, shown
 from ._validate import (
     check_absolute_path,
     check_artifact_name,
@@ -41,7 +41,7 @@ def enum_member(enum: type[E], value: object, field: str) -> E:
             return member  # type: ignore[return-value]
     choices = ", ".join(repr(member.value) for member in enum)
     raise InvalidDataError(
-        f"{field}: {value!r} is not a valid {enum.__name__}; expected one of {choices}",
+        f"{field}: {shown(value)} is not a valid {enum.__name__}; expected one of {choices}",
         field=field,
     )
 
@@ -110,7 +110,7 @@ def text(field: str, *, optional: bool) -> Callable[[str | None], str | None]:
             return None
         if not isinstance(value, str):
             raise InvalidDataError(
-                f"{field}: {value!r} is not valid: not a string; expected text",
+                f"{field}: {shown(value)} is not valid: not a string; expected text",
                 field=field,
             )
         if len(value) > _TEXT_MAX:
@@ -121,7 +121,7 @@ def text(field: str, *, optional: bool) -> Callable[[str | None], str | None]:
             )
         if "\x00" in value:
             raise InvalidDataError(
-                f"{field}: {value!r} has a NUL character; expected text", field=field
+                f"{field}: {shown(value)} has a NUL character; expected text", field=field
             )
         return value
 
@@ -137,7 +137,7 @@ def required_text(field: str) -> Callable[[str], str]:
         assert result is not None  # optional=False never returns None
         if not result.strip():
             raise InvalidDataError(
-                f"{field}: {value!r} is empty; expected some text", field=field
+                f"{field}: {shown(value)} is empty; expected some text", field=field
             )
         return result
 
@@ -152,7 +152,7 @@ def content_hash(field: str) -> Callable[[str | None], str | None]:
             return None
         if not isinstance(value, str) or _HASH_RE.fullmatch(value) is None:
             raise InvalidDataError(
-                f"{field}: {value!r} is not valid; expected a digest such as "
+                f"{field}: {shown(value)} is not valid; expected a digest such as "
                 "'sha256:9f86d08...' (letters, digits and ':_+/=.-', at most 200)",
                 field=field,
             )
@@ -207,7 +207,7 @@ def _items(value: object, field: str, what: str) -> list[object]:
     # one-letter file names.
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise InvalidDataError(
-            f"{field}: {value!r} is not valid: not a list; expected a list of {what}",
+            f"{field}: {shown(value)} is not valid: not a list; expected a list of {what}",
             field=field,
         )
     return list(value)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 __all__ = [
     "ConflictError",
+    "shown",
     "InvalidDataError",
     "LockTimeoutError",
     "NotFoundError",
     "ProfilesError",
     "UnsupportedSchemaError",
 ]
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a hostile file may hold huge values."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
 class ProfilesError(Exception):

@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 
 from ._enums import ArtifactType, PlacementKind
-from ._errors import InvalidDataError
+from ._errors import InvalidDataError, shown
 from ._validate import check_artifact_name, check_relative_path
 
 __all__ = ["Location", "Placement", "parse_location"]
@@ -134,14 +134,14 @@ def parse_location(spec: object, artifact_type: ArtifactType, field: str) -> Loc
     """Parse and validate one ``artifact_path_map`` value for ``artifact_type``."""
     if not isinstance(spec, str):
         raise InvalidDataError(
-            f"{field}: {spec!r} is not valid: not a string; expected {_NOTATION_HELP}",
+            f"{field}: {shown(spec)} is not valid: not a string; expected {_NOTATION_HELP}",
             field=field,
         )
     anchored = spec.startswith("/")
     body = spec[1:] if anchored else spec
     if body.startswith("/"):
         raise InvalidDataError(
-            f"{field}: {spec!r} is not valid: it starts with '//'; expected "
+            f"{field}: {shown(spec)} is not valid: it starts with '//'; expected "
             f"{_NOTATION_HELP}",
             field=field,
         )
@@ -151,7 +151,7 @@ def parse_location(spec: object, artifact_type: ArtifactType, field: str) -> Loc
         path = check_relative_path(file_part, field)
         if _KEY_RE.fullmatch(key) is None:
             raise InvalidDataError(
-                f"{field}: {spec!r} is not valid: the key after '#' must be "
+                f"{field}: {shown(spec)} is not valid: the key after '#' must be "
                 "dotted bare keys (letters, digits, '-', '_'), such as "
                 "'mcpServers' or 'mcp_servers'",
                 field=field,
@@ -170,7 +170,7 @@ def parse_location(spec: object, artifact_type: ArtifactType, field: str) -> Loc
         suffix = last[1:]
         if _SUFFIX_RE.fullmatch(suffix) is None:
             raise InvalidDataError(
-                f"{field}: {spec!r} is not valid: after '*' comes a suffix such "
+                f"{field}: {shown(spec)} is not valid: after '*' comes a suffix such "
                 "as '.md' or '.toml'",
                 field=field,
             )
@@ -180,7 +180,7 @@ def parse_location(spec: object, artifact_type: ArtifactType, field: str) -> Loc
         )
     if "*" in body:
         raise InvalidDataError(
-            f"{field}: {spec!r} is not valid: '*' may only stand as the last "
+            f"{field}: {shown(spec)} is not valid: '*' may only stand as the last "
             f"segment; expected {_NOTATION_HELP}",
             field=field,
         )

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Final
 
-from ._errors import InvalidDataError
+from ._errors import InvalidDataError, shown
 
 __all__ = [
     "check_absolute_path",
@@ -60,7 +60,7 @@ def _is_device_name(segment: str) -> bool:
 
 def _fail(field: str, value: object, reason: str, accepted: str) -> InvalidDataError:
     return InvalidDataError(
-        f"{field}: {value!r} is not valid: {reason}; expected {accepted}",
+        f"{field}: {shown(value)} is not valid: {reason}; expected {accepted}",
         field=field,
     )
 
