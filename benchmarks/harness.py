@@ -743,6 +743,33 @@ def _open_read_by_id(count: int) -> Callable[[Suite], tuple[Case, Case]]:
     return build
 
 
+def _open_update(count: int) -> Callable[[Suite], tuple[Case, Case]]:
+    def build(suite: Suite) -> tuple[Case, Case]:
+        root, db = suite.store(count)
+        project_id = _ids(count)[len(_ids(count)) // 2].partition("/")[0]
+        ours_updates, ref_updates = _toggle("opened"), _toggle("opened")
+        opened: list[Any] = []
+
+        def ours() -> DeploymentProfile:
+            repo = suite.ours(root)
+            return repo.update(project_id, "codex", ours_updates())
+
+        def ref() -> DeploymentProfile:
+            repo = suite.ref_factory(db, clock=lambda: NOW, create=False)
+            opened.append(repo)
+            return cast(
+                "DeploymentProfile", repo.update(project_id, "codex", ref_updates())
+            )
+
+        def dispose() -> None:
+            while opened:
+                opened.pop().close()
+
+        return Case(ours), Case(ref, after=dispose)
+
+    return build
+
+
 _IMPORT_CHILD = (
     "import time; t = time.perf_counter(); import {module}; "
     "print(time.perf_counter() - t)"
@@ -824,6 +851,12 @@ OPS: tuple[Op, ...] = (
         "new repository + read_by_id, store of 10,000",
         None,
         build=_open_read_by_id(10_000),
+    ),
+    Op(
+        "new repository + update, store of 10,000",
+        None,
+        build=_open_update(10_000),
+        note="one write per process, as a command-line tool makes",
     ),
 )
 

@@ -131,3 +131,21 @@ def test_harness_runs_one_operation_quickly(
     assert results[0]["ours_seconds"] > 0
     assert results[0]["reference_seconds"] > 0
     assert f"| {name} |" in capsys.readouterr().out
+
+
+def test_harness_lists_every_operation(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--list`` prints the name of every operation, one a line."""
+    assert harness.main(["--list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [op.name for op in harness.OPS]
+
+
+def test_documented_table_names_the_suite_operations() -> None:
+    """Every row of the table in docs/performance.md is an operation of the suite."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "performance.md").read_text()
+    table = text.split("<!-- table:start -->")[1].split("<!-- table:end -->")[0]
+    rows = [line.split("|")[1].strip() for line in table.strip().splitlines()[2:]]
+    known = {op.name for op in harness.OPS} | {r[0] for r in harness.SELF_RATIOS}
+    assert rows
+    assert [row for row in rows if row not in known] == []

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -227,7 +228,7 @@ class StoreMachine(RuleBasedStateMachine):
                 assert self.repo.read_by_id(profile.id) == profile
 
 
-def _fields(create: DeploymentProfileCreate) -> dict[str, object]:
+def _fields(create: DeploymentProfileCreate) -> dict[str, Any]:
     import attrs
 
     return attrs.asdict(create, recurse=False)

@@ -72,7 +72,7 @@ def temp_pattern(name: str) -> re.Pattern[str]:
 def _fsync(fd: int) -> None:
     # On macOS fsync only reaches the drive's cache; F_FULLFSYNC flushes it.
     if sys.platform == "darwin":  # pragma: no cover - exercised on macOS only
-        import fcntl  # noqa: PLC0415 - macOS only
+        import fcntl
 
         full = getattr(fcntl, "F_FULLFSYNC", None)
         if full is not None:
@@ -204,7 +204,7 @@ def sweep_stale_temps(path: Path, *, now: float | None = None) -> list[Path]:
 def _filelock() -> Any:
     # Imported here: filelock costs tens of milliseconds to import, and
     # read-only use of the store never takes a lock.
-    import filelock  # noqa: PLC0415
+    import filelock
 
     return filelock
 

@@ -97,10 +97,12 @@ def _check_keys(
     doc: object, allowed: tuple[str, ...], required: tuple[str, ...], where: Where
 ) -> Document:
     if not isinstance(doc, dict):
-        raise _invalid(where, f"expected a table, found {type(doc).__name__} {shown(doc)}")
+        raise _invalid(
+            where, f"expected a table, found {type(doc).__name__} {shown(doc)}"
+        )
     for key in doc:
         if key not in allowed:
-            import difflib  # noqa: PLC0415  # only on this error path: ~10 ms
+            import difflib  # only on this error path: ~10 ms
 
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             hint = (
@@ -228,8 +230,8 @@ def _structure_project(doc: Any, where: Where) -> Project:
 def _converter() -> cattrs.Converter:
     # Imported here: cattrs costs tens of milliseconds, and only the first
     # (un)structure of a process needs it.
-    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
-    from cattrs.preconf.tomllib import make_converter  # noqa: PLC0415
+    from cattrs.gen import make_dict_unstructure_fn, override
+    from cattrs.preconf.tomllib import make_converter
 
     converter = make_converter()
 
@@ -429,7 +431,7 @@ def from_document(doc: Any, cls: type[M], *, path: str | None = None) -> M:
 
 def parse_toml(text: str, *, path: str | None = None) -> Document:
     """Parse TOML text; a syntax error is a ``ProfilesError`` with line and column."""
-    import rtoml  # noqa: PLC0415  # only the first parse of a process pays for it
+    import rtoml  # only the first parse of a process pays for it
 
     if not isinstance(text, str):
         raise TypeError(f"TOML text must be str, not {type(text).__name__}")
@@ -456,7 +458,7 @@ def parse_toml(text: str, *, path: str | None = None) -> Document:
 
 def dump_toml(doc: Document) -> str:
     """Serialise a TOML-ready dict, deterministically, one array element per line."""
-    import rtoml  # noqa: PLC0415  # only the first dump of a process pays for it
+    import rtoml  # only the first dump of a process pays for it
 
     text: str = rtoml.dumps(doc, pretty=True)
     return text if text.endswith("\n") else text + "\n"

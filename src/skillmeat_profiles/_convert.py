@@ -121,7 +121,8 @@ def text(field: str, *, optional: bool) -> Callable[[str | None], str | None]:
             )
         if "\x00" in value:
             raise InvalidDataError(
-                f"{field}: {shown(value)} has a NUL character; expected text", field=field
+                f"{field}: {shown(value)} has a NUL character; expected text",
+                field=field,
             )
         return value
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._enums import ArtifactType, Platform
-from ._models import DeploymentProfile
+
+if TYPE_CHECKING:
+    from ._models import DeploymentProfile
 
 __all__ = ["CHECKED", "default_fields", "default_profile"]
 

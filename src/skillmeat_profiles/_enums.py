@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ArtifactType", "Platform", "PlacementKind"]
+__all__ = ["ArtifactType", "PlacementKind", "Platform"]
 
 
 class Platform(StrEnum):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 __all__ = [
     "ConflictError",
-    "shown",
     "InvalidDataError",
     "LockTimeoutError",
     "NotFoundError",
     "ProfilesError",
     "UnsupportedSchemaError",
+    "shown",
 ]
 
 

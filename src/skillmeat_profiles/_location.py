@@ -159,7 +159,7 @@ def parse_location(spec: object, artifact_type: ArtifactType, field: str) -> Loc
         return Location(
             f"{lead}{path}#{key}", anchored, path, PlacementKind.CONFIG_ENTRY, "", key
         )
-    if body.endswith("/*/") or body.endswith("/*"):
+    if body.endswith(("/*/", "/*")):
         folder = body[: body.rindex("/*")]
         path = check_relative_path(folder, field)
         return Location(

@@ -51,7 +51,7 @@ _PATH_MAP_MEMO: Final = conv.Memo()
 
 
 def _path_map(
-    value: Mapping[ArtifactType | str, str],
+    value: Mapping[ArtifactType, str] | Mapping[str, str],
 ) -> Mapping[ArtifactType, str]:
     field = "artifact_path_map"
     memo_key = _PATH_MAP_MEMO.key(value)
@@ -101,6 +101,218 @@ def _target_platforms(
     )
 
 
+# Field converters. The attrs mypy plugin types __init__ from named
+# converter functions only, so each field gets one; the work is done by the
+# shared factories of _convert.
+_artifact_name_artifact_name_f: Final = conv.artifact_name("artifact_name")
+_artifact_name_name_f: Final = conv.artifact_name("name")
+_artifact_type_artifact_type_f: Final = conv.artifact_type("artifact_type")
+_content_hash_content_hash_f: Final = conv.content_hash("content_hash")
+_filenames_project_config_filenames_f: Final = conv.filenames(
+    "project_config_filenames"
+)
+_ident_profile_id_f: Final = conv.ident("profile_id")
+_ident_project_id_f: Final = conv.ident("project_id")
+_optional_absolute_path_path_f: Final = conv.optional_absolute_path("path")
+_optional_ident_deployment_profile_id_f: Final = conv.optional_ident(
+    "deployment_profile_id"
+)
+_optional_ident_project_id_f: Final = conv.optional_ident("project_id")
+_optional_platform_platform_f: Final = conv.optional_platform("platform")
+_optional_relative_path_profile_root_dir_f: Final = conv.optional_relative_path(
+    "profile_root_dir", allow_dot=True
+)
+_optional_relative_path_root_dir_f: Final = conv.optional_relative_path(
+    "root_dir", allow_dot=True
+)
+_platform_platform_f: Final = conv.platform("platform")
+_prefixes_context_path_prefixes_f: Final = conv.prefixes("context_path_prefixes")
+_relative_path_artifact_path_f: Final = conv.relative_path("artifact_path")
+_relative_path_root_dir_f: Final = conv.relative_path("root_dir", allow_dot=True)
+_required_text_name_f: Final = conv.required_text("name")
+_text_description_f: Final = conv.text("description", optional=True)
+_text_source_f: Final = conv.text("source", optional=True)
+_text_version_f: Final = conv.text("version", optional=True)
+_type_set_supported_artifact_types_f: Final = conv.type_set("supported_artifact_types")
+_utc_created_at_f: Final = conv.utc("created_at")
+_utc_deployed_at_f: Final = conv.utc("deployed_at")
+_utc_updated_at_f: Final = conv.utc("updated_at")
+
+
+def _artifact_name_artifact_name(value: str) -> str:
+    return _artifact_name_artifact_name_f(value)
+
+
+def _artifact_name_name(value: str) -> str:
+    return _artifact_name_name_f(value)
+
+
+def _artifact_type_artifact_type(value: ArtifactType | str) -> ArtifactType:
+    return _artifact_type_artifact_type_f(value)
+
+
+def _content_hash_content_hash(value: str | None) -> str | None:
+    return _content_hash_content_hash_f(value)
+
+
+def _filenames_project_config_filenames(value: Iterable[str]) -> tuple[str, ...]:
+    return _filenames_project_config_filenames_f(value)
+
+
+def _ident_profile_id(value: str) -> str:
+    return _ident_profile_id_f(value)
+
+
+def _ident_project_id(value: str) -> str:
+    return _ident_project_id_f(value)
+
+
+def _optional_absolute_path_path(value: str | None) -> str | None:
+    return _optional_absolute_path_path_f(value)
+
+
+def _optional_ident_deployment_profile_id(value: str | None) -> str | None:
+    return _optional_ident_deployment_profile_id_f(value)
+
+
+def _optional_ident_project_id(value: str | None) -> str | None:
+    return _optional_ident_project_id_f(value)
+
+
+def _optional_platform_platform(value: Platform | str | None) -> Platform | None:
+    return _optional_platform_platform_f(value)
+
+
+def _optional_relative_path_profile_root_dir(value: str | None) -> str | None:
+    return _optional_relative_path_profile_root_dir_f(value)
+
+
+def _optional_relative_path_root_dir(value: str | None) -> str | None:
+    return _optional_relative_path_root_dir_f(value)
+
+
+def _platform_platform(value: Platform | str) -> Platform:
+    return _platform_platform_f(value)
+
+
+def _prefixes_context_path_prefixes(value: Iterable[str]) -> tuple[str, ...]:
+    return _prefixes_context_path_prefixes_f(value)
+
+
+def _relative_path_artifact_path(value: str) -> str:
+    return _relative_path_artifact_path_f(value)
+
+
+def _relative_path_root_dir(value: str) -> str:
+    return _relative_path_root_dir_f(value)
+
+
+def _required_text_name(value: str) -> str:
+    return _required_text_name_f(value)
+
+
+def _text_description(value: str | None) -> str | None:
+    return _text_description_f(value)
+
+
+def _text_source(value: str | None) -> str | None:
+    return _text_source_f(value)
+
+
+def _text_version(value: str | None) -> str | None:
+    return _text_version_f(value)
+
+
+def _type_set_supported_artifact_types(
+    value: Iterable[ArtifactType | str],
+) -> frozenset[ArtifactType]:
+    return _type_set_supported_artifact_types_f(value)
+
+
+def _update_context_path_prefixes(
+    value: Iterable[str] | Unset | None,
+) -> tuple[str, ...] | Unset | None:
+    return (
+        value
+        if value is UNSET or value is None
+        else _prefixes_context_path_prefixes(value)
+    )
+
+
+def _update_description(value: str | Unset | None) -> str | Unset | None:
+    return value if value is UNSET or value is None else _text_description(value)
+
+
+def _update_path_map(
+    value: Mapping[ArtifactType, str] | Mapping[str, str] | Unset | None,
+) -> Mapping[ArtifactType, str] | Unset | None:
+    return value if value is UNSET or value is None else _path_map(value)
+
+
+def _update_platform(value: Platform | str | Unset | None) -> Platform | Unset | None:
+    return value if value is UNSET or value is None else _platform_platform(value)
+
+
+def _update_project_config_filenames(
+    value: Iterable[str] | Unset | None,
+) -> tuple[str, ...] | Unset | None:
+    return (
+        value
+        if value is UNSET or value is None
+        else _filenames_project_config_filenames(value)
+    )
+
+
+def _update_root_dir(value: str | Unset | None) -> str | Unset | None:
+    return value if value is UNSET or value is None else _relative_path_root_dir(value)
+
+
+def _update_supported_artifact_types(
+    value: Iterable[ArtifactType | str] | Unset | None,
+) -> frozenset[ArtifactType] | Unset | None:
+    return (
+        value
+        if value is UNSET or value is None
+        else _type_set_supported_artifact_types(value)
+    )
+
+
+def _utc_created_at(value: datetime) -> datetime:
+    return _utc_created_at_f(value)
+
+
+def _utc_deployed_at(value: datetime) -> datetime:
+    return _utc_deployed_at_f(value)
+
+
+def _utc_updated_at(value: datetime) -> datetime:
+    return _utc_updated_at_f(value)
+
+
+def _create_path_map(
+    value: Mapping[ArtifactType, str] | Mapping[str, str] | None,
+) -> Mapping[ArtifactType, str] | None:
+    return None if value is None else _path_map(value)
+
+
+def _create_project_config_filenames(
+    value: Iterable[str] | None,
+) -> tuple[str, ...] | None:
+    return None if value is None else _filenames_project_config_filenames(value)
+
+
+def _create_context_path_prefixes(
+    value: Iterable[str] | None,
+) -> tuple[str, ...] | None:
+    return None if value is None else _prefixes_context_path_prefixes(value)
+
+
+def _create_supported_artifact_types(
+    value: Iterable[ArtifactType | str] | None,
+) -> frozenset[ArtifactType] | None:
+    return None if value is None else _type_set_supported_artifact_types(value)
+
+
 @attrs.frozen(kw_only=True)
 class Artifact:
     """Something to deploy: a skill, command, subagent, hook or MCP server.
@@ -116,22 +328,14 @@ class Artifact:
         description: One line for people.
     """
 
-    name: str = attrs.field(converter=conv.artifact_name("name"))
-    artifact_type: ArtifactType = attrs.field(
-        converter=conv.artifact_type("artifact_type")
-    )
+    name: str = attrs.field(converter=_artifact_name_name)
+    artifact_type: ArtifactType = attrs.field(converter=_artifact_type_artifact_type)
     target_platforms: frozenset[Platform] | None = attrs.field(
         default=None, converter=_target_platforms
     )
-    source: str | None = attrs.field(
-        default=None, converter=conv.text("source", optional=True)
-    )
-    version: str | None = attrs.field(
-        default=None, converter=conv.text("version", optional=True)
-    )
-    description: str | None = attrs.field(
-        default=None, converter=conv.text("description", optional=True)
-    )
+    source: str | None = attrs.field(default=None, converter=_text_source)
+    version: str | None = attrs.field(default=None, converter=_text_version)
+    description: str | None = attrs.field(default=None, converter=_text_description)
 
     def is_deployable_to(self, platform: Platform | str) -> bool:
         """Whether this artifact may be deployed to ``platform``."""
@@ -167,31 +371,27 @@ class DeploymentProfile:
             from a project or a repository; ``None`` for a free-standing one.
     """
 
-    profile_id: str = attrs.field(converter=conv.ident("profile_id"))
-    platform: Platform = attrs.field(converter=conv.platform("platform"))
-    root_dir: str = attrs.field(
-        converter=conv.relative_path("root_dir", allow_dot=True)
-    )
+    profile_id: str = attrs.field(converter=_ident_profile_id)
+    platform: Platform = attrs.field(converter=_platform_platform)
+    root_dir: str = attrs.field(converter=_relative_path_root_dir)
     artifact_path_map: Mapping[ArtifactType, str] = attrs.field(
         converter=_path_map, hash=False
     )
     project_config_filenames: tuple[str, ...] = attrs.field(
-        default=(), converter=conv.filenames("project_config_filenames")
+        default=(), converter=_filenames_project_config_filenames
     )
     context_path_prefixes: tuple[str, ...] = attrs.field(
-        default=(), converter=conv.prefixes("context_path_prefixes")
+        default=(), converter=_prefixes_context_path_prefixes
     )
     supported_artifact_types: frozenset[ArtifactType] = attrs.field(
         default=attrs.Factory(_supported_default, takes_self=True),
-        converter=conv.type_set("supported_artifact_types"),
+        converter=_type_set_supported_artifact_types,
     )
-    description: str | None = attrs.field(
-        default=None, converter=conv.text("description", optional=True)
-    )
-    created_at: datetime = attrs.field(converter=conv.utc("created_at"))
-    updated_at: datetime = attrs.field(converter=conv.utc("updated_at"))
+    description: str | None = attrs.field(default=None, converter=_text_description)
+    created_at: datetime = attrs.field(converter=_utc_created_at)
+    updated_at: datetime = attrs.field(converter=_utc_updated_at)
     project_id: str | None = attrs.field(
-        default=None, converter=conv.optional_ident("project_id")
+        default=None, converter=_optional_ident_project_id
     )
     # Parsed lazily on first placement: reading a file needs only the specs,
     # which the converter has already validated.
@@ -335,24 +535,22 @@ class Deployment:
         profile_root_dir: That profile's ``root_dir``, as it was.
     """
 
-    artifact_name: str = attrs.field(converter=conv.artifact_name("artifact_name"))
-    artifact_type: ArtifactType = attrs.field(
-        converter=conv.artifact_type("artifact_type")
-    )
-    artifact_path: str = attrs.field(converter=conv.relative_path("artifact_path"))
-    deployed_at: datetime = attrs.field(converter=conv.utc("deployed_at"))
+    artifact_name: str = attrs.field(converter=_artifact_name_artifact_name)
+    artifact_type: ArtifactType = attrs.field(converter=_artifact_type_artifact_type)
+    artifact_path: str = attrs.field(converter=_relative_path_artifact_path)
+    deployed_at: datetime = attrs.field(converter=_utc_deployed_at)
     content_hash: str | None = attrs.field(
-        default=None, converter=conv.content_hash("content_hash")
+        default=None, converter=_content_hash_content_hash
     )
     deployment_profile_id: str | None = attrs.field(
-        default=None, converter=conv.optional_ident("deployment_profile_id")
+        default=None, converter=_optional_ident_deployment_profile_id
     )
     platform: Platform | None = attrs.field(
-        default=None, converter=conv.optional_platform("platform")
+        default=None, converter=_optional_platform_platform
     )
     profile_root_dir: str | None = attrs.field(
         default=None,
-        converter=conv.optional_relative_path("profile_root_dir", allow_dot=True),
+        converter=_optional_relative_path_profile_root_dir,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -418,22 +616,20 @@ class Project:
             two branches adding different profiles never touch this line.
     """
 
-    project_id: str = attrs.field(converter=conv.ident("project_id"))
+    project_id: str = attrs.field(converter=_ident_project_id)
     name: str = attrs.field(
         default=attrs.Factory(_name_default, takes_self=True),
-        converter=conv.required_text("name"),
+        converter=_required_text_name,
     )
-    path: str | None = attrs.field(
-        default=None, converter=conv.optional_absolute_path("path")
-    )
+    path: str | None = attrs.field(default=None, converter=_optional_absolute_path_path)
     deployment_profiles: tuple[DeploymentProfile, ...] = attrs.field(
         default=(), converter=_profiles
     )
     deployments: tuple[Deployment, ...] = attrs.field(
         default=(), converter=_deployments
     )
-    created_at: datetime = attrs.field(converter=conv.utc("created_at"))
-    updated_at: datetime = attrs.field(converter=conv.utc("updated_at"))
+    created_at: datetime = attrs.field(converter=_utc_created_at)
+    updated_at: datetime = attrs.field(converter=_utc_updated_at)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -492,7 +688,7 @@ class Project:
     def conflicts(self) -> list[Conflict]:
         """Pairs of locations where two profiles would place different artifacts
         at the same path, so that deploying one would overwrite the other."""
-        from ._plan import find_conflicts  # noqa: PLC0415  # _plan imports us
+        from ._plan import find_conflicts  # _plan imports us
 
         return find_conflicts(self)
 
@@ -518,43 +714,35 @@ class DeploymentProfileCreate:
     types of that map.
     """
 
-    profile_id: str = attrs.field(converter=conv.ident("profile_id"))
-    platform: Platform = attrs.field(converter=conv.platform("platform"))
+    profile_id: str = attrs.field(converter=_ident_profile_id)
+    platform: Platform = attrs.field(converter=_platform_platform)
     root_dir: str | None = attrs.field(
-        default=None, converter=conv.optional_relative_path("root_dir", allow_dot=True)
+        default=None, converter=_optional_relative_path_root_dir
     )
     artifact_path_map: Mapping[ArtifactType, str] | None = attrs.field(
         default=None,
-        converter=lambda value: None if value is None else _path_map(value),
+        converter=_create_path_map,
         hash=False,
     )
     project_config_filenames: tuple[str, ...] | None = attrs.field(
         default=None,
-        converter=lambda value: (
-            None if value is None else conv.filenames("project_config_filenames")(value)
-        ),
+        converter=_create_project_config_filenames,
     )
     context_path_prefixes: tuple[str, ...] | None = attrs.field(
         default=None,
-        converter=lambda value: (
-            None if value is None else conv.prefixes("context_path_prefixes")(value)
-        ),
+        converter=_create_context_path_prefixes,
     )
     supported_artifact_types: frozenset[ArtifactType] | None = attrs.field(
         default=None,
-        converter=lambda value: (
-            None if value is None else conv.type_set("supported_artifact_types")(value)
-        ),
+        converter=_create_supported_artifact_types,
     )
-    description: str | None = attrs.field(
-        default=None, converter=conv.text("description", optional=True)
-    )
+    description: str | None = attrs.field(default=None, converter=_text_description)
 
     def build(
         self, *, now: datetime, project_id: str | None = None
     ) -> DeploymentProfile:
         """The profile this input describes, defaults filled in, stamped ``now``."""
-        from ._defaults import default_fields  # noqa: PLC0415  # _defaults imports us
+        from ._defaults import default_fields  # _defaults imports us
 
         base = default_fields(self.platform)
         if self.artifact_path_map is not None:
@@ -638,28 +826,28 @@ class DeploymentProfileUpdate:
     profile_id: Unset = attrs.field(default=UNSET, validator=_immutable_profile_id)
     platform: Platform | Unset | None = attrs.field(
         default=UNSET,
-        converter=_or_unset(conv.platform("platform")),
+        converter=_update_platform,
         validator=_not_clearable("platform"),
     )
     root_dir: str | Unset | None = attrs.field(
         default=UNSET,
-        converter=_or_unset(conv.relative_path("root_dir", allow_dot=True)),
+        converter=_update_root_dir,
         validator=_not_clearable("root_dir"),
     )
     artifact_path_map: Mapping[ArtifactType, str] | Unset | None = attrs.field(
-        default=UNSET, converter=_or_unset(_path_map), hash=False
+        default=UNSET, converter=_update_path_map, hash=False
     )
     project_config_filenames: tuple[str, ...] | Unset | None = attrs.field(
-        default=UNSET, converter=_or_unset(conv.filenames("project_config_filenames"))
+        default=UNSET, converter=_update_project_config_filenames
     )
     context_path_prefixes: tuple[str, ...] | Unset | None = attrs.field(
-        default=UNSET, converter=_or_unset(conv.prefixes("context_path_prefixes"))
+        default=UNSET, converter=_update_context_path_prefixes
     )
     supported_artifact_types: frozenset[ArtifactType] | Unset | None = attrs.field(
-        default=UNSET, converter=_or_unset(conv.type_set("supported_artifact_types"))
+        default=UNSET, converter=_update_supported_artifact_types
     )
     description: str | Unset | None = attrs.field(
-        default=UNSET, converter=_or_unset(conv.text("description", optional=True))
+        default=UNSET, converter=_update_description
     )
 
     def changes(self) -> dict[str, Any]:

@@ -158,7 +158,7 @@ class ProfileRepository:
             root = Path(home).expanduser()
         else:
             # Imported here: only the user store needs it.
-            import platformdirs  # noqa: PLC0415
+            import platformdirs
 
             root = Path(platformdirs.user_data_dir("skillmeat", appauthor=False))
         return cls(root, clock=clock, lock_timeout=lock_timeout)

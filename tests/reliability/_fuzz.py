@@ -458,26 +458,29 @@ def check_file(root: Path, data: bytes, *, cli: bool = True) -> LoadResult:
     exits 0 for a valid file and 1 with ``file:line: message`` otherwise.
     """
     from skillmeat_profiles import ProfileRepository
-    from skillmeat_profiles._store import load_file
 
+    # A file is named after its project: take the id the text holds, if any.
+    loaded = check_text(data.decode("utf-8", "surrogateescape"))
+    project_id = loaded.project_id if isinstance(loaded, Project) else "fuzzed"
     folder = root / ".skillmeat" / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "fuzzed.toml"
+    target = folder / f"{project_id}.toml"
     target.write_bytes(data)
     before = _snapshot(root)
+    repository = ProfileRepository(root)
     result: LoadResult
     try:
-        result = _check_project(load_file(target))
+        result = _check_project(repository.load_file(target))
     except ProfilesError as error:
         result = _check_error(error, str(target))
-    repository = ProfileRepository(root)
     try:
-        repository.list_by_project("fuzzed")
+        listed = repository.list_by_project(project_id)
     except ProfilesError as error:
         _check_error(error, str(target))
-        assert isinstance(result, ProfilesError), "the repository refused a file"
+        assert isinstance(result, ProfilesError), f"list refused a file: {error}"
     else:
-        assert isinstance(result, Project), "the repository read a refused file"
+        assert isinstance(result, Project), "list read a file load_file refused"
+        assert listed == list(result.deployment_profiles)
     assert _snapshot(root) == before, "reading changed or created a file"
     if cli:
         status, out, err = run_cli(["validate", str(target)])

@@ -35,9 +35,9 @@ from ._scale import size
 
 
 def _store_ready() -> bool:
-    from skillmeat_profiles import _store
+    from skillmeat_profiles import ProfileRepository
 
-    return hasattr(_store, "load_file")
+    return hasattr(ProfileRepository, "load_file")
 
 
 needs_store = pytest.mark.skipif(
