@@ -928,3 +928,16 @@ class TestDocs:
         actual["validate"] = cli("validate", "--json").json()
         for name, documented in shapes.items():
             same_shape(documented, actual[name], name)
+
+
+def test_validate_flags_a_link_out_of_the_store(cli: Any, tmp_path: Path) -> None:
+    """validate reports a project file linked out of the store, as the store refuses it."""
+    assert cli("init").status == 0
+    outside = tmp_path / "outside.toml"
+    text = profiles_file(Path.cwd()).read_text(encoding="utf-8")
+    outside.write_text(text.replace('id = "app"', 'id = "evil"'), encoding="utf-8")
+    profiles_file(Path.cwd(), "evil").symlink_to(outside)
+    result = cli("validate")
+    assert result.status == 1
+    assert "evil.toml: the file is a symbolic link to" in result.out
+    assert "2 files checked, 1 with problems" in result.out

@@ -70,3 +70,17 @@ def test_own_pages_have_examples() -> None:
     """The file format and API pages hold runnable examples."""
     assert _blocks(DOCS / "file-format.md")
     assert len(_blocks(DOCS / "api.md")) >= 8
+
+
+def test_readme_example(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's Python example runs and prints what its comment says."""
+    monkeypatch.chdir(tmp_path)
+    blocks = _blocks(DOCS.parent / "README.md")
+    assert len(blocks) == 1
+    line, source = blocks[0]
+    exec(compile(source, f"README.md:{line}", "exec"), {"__name__": "readme"})
+    assert capsys.readouterr().out == ".agents/skills/code-review\n"

@@ -695,8 +695,18 @@ def test_delete_project_error_is_wrapped(
     assert repo.get_project("demo").project_id == "demo"
 
 
-def test_stale_temps_are_swept(repo: ProfileRepository) -> None:
-    """Old temp files of a crashed writer go on the next write; fresh ones stay."""
+def test_killed_writers_temp_goes_on_the_next_write(repo: ProfileRepository) -> None:
+    """The fixed-name temp a killed writer left is replaced by the next write."""
+    repo.create_project("demo")
+    left = repo.profiles_dir / ".demo.toml.tmp"
+    left.write_text("partial")
+    ProfileRepository(repo.root).create("demo", claude())
+    assert not left.exists()
+    assert repo.read_by_id("demo/claude_code").platform is Platform.CLAUDE_CODE
+
+
+def test_stale_temps_are_swept_by_migrate(repo: ProfileRepository) -> None:
+    """Old random-named temps of a project go on migrate(); fresh ones stay."""
     repo.create_project("demo")
     old = repo.profiles_dir / f".demo.toml.{'a' * 32}.tmp"
     fresh = repo.profiles_dir / f".demo.toml.{'b' * 32}.tmp"
@@ -705,7 +715,7 @@ def test_stale_temps_are_swept(repo: ProfileRepository) -> None:
         temp.write_text("partial")
     os.utime(old, (1, 1))
     os.utime(other, (1, 1))
-    ProfileRepository(repo.root).create("demo", claude())
+    ProfileRepository(repo.root).migrate()
     assert not old.exists()
     assert fresh.exists()
     assert other.exists()
@@ -1180,3 +1190,14 @@ def test_docs_example_is_what_the_store_writes(tmp_path: Path) -> None:
         line.split("  # ", 1)[0].rstrip() + "\n" for line in block.splitlines()
     )
     assert shown == example_file(tmp_path)
+
+
+def test_write_to_missing_project_creates_nothing(tmp_path: Path) -> None:
+    """A change to a project that does not exist leaves no folder, lock or file."""
+    repo = ProfileRepository(tmp_path)
+    data = DeploymentProfileCreate(profile_id="codex", platform="codex")
+    with pytest.raises(NotFoundError, match="no project 'ghost'"):
+        repo.create("ghost", data)
+    with pytest.raises(NotFoundError, match="no project 'ghost'"):
+        repo.delete_project("ghost")
+    assert list(tmp_path.iterdir()) == []

@@ -12,14 +12,12 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from ._errors import LockTimeoutError, ProfilesError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    import filelock
 
 __all__ = [
     "PathLock",
@@ -38,6 +36,7 @@ REPLACE_RETRY: Final = 1.0
 _WINDOWS: Final = os.name == "nt"
 _BINARY: Final = getattr(os, "O_BINARY", 0)
 _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
 
 _HINTS: Final = {
     errno.EACCES: "check the permissions of the file and its folder",
@@ -201,20 +200,102 @@ def sweep_stale_temps(path: Path, *, now: float | None = None) -> list[Path]:
     return removed
 
 
-def _filelock() -> Any:
-    # Imported here: filelock costs tens of milliseconds to import, and
-    # read-only use of the store never takes a lock.
-    import filelock
+class _FlockLock:
+    """An exclusive ``flock`` on a sidecar file (POSIX).
 
-    return filelock
+    ``flock`` is released by the kernel when its holder dies, so a killed
+    writer never leaves the project locked. The file is opened per hold and
+    closed on release, so a store of many projects keeps no descriptors open.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        import fcntl
+
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            fd = os.open(
+                self.path, os.O_RDWR | os.O_CREAT | _CLOEXEC | _NOFOLLOW, 0o666
+            )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 0.05)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            # The lock counts only if it is on the file at that path now; a
+            # file unlinked or replaced since we opened it locks nothing.
+            try:
+                if self._same_file(fd):
+                    self._fd = fd
+                    return True
+            except BaseException:
+                # Closing the descriptor drops the lock with it.
+                os.close(fd)
+                raise
+            os.close(fd)  # pragma: no cover - a race with a removed lock file
+
+    def _same_file(self, fd: int) -> bool:
+        try:
+            current = os.stat(self.path, follow_symlinks=False)
+        except FileNotFoundError:  # pragma: no cover - a removed lock file
+            return False
+        held = os.fstat(fd)
+        return (current.st_ino, current.st_dev) == (held.st_ino, held.st_dev)
+
+    def release(self) -> None:
+        import fcntl
+
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                # The lock is gone with the unlock (or, failing that, with the
+                # descriptor); an error closing it loses nothing.
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+class _WindowsLock:  # pragma: no cover - Windows only
+    """``filelock``'s ``LockFileEx`` lock, for Windows, which has no ``flock``."""
+
+    def __init__(self, path: Path) -> None:
+        import filelock
+
+        self._lock = filelock.FileLock(path, thread_local=False)
+        self._timeout = filelock.Timeout
+
+    def acquire(self, timeout: float) -> bool:
+        try:
+            self._lock.acquire(timeout=timeout)
+        except self._timeout:
+            return False
+        return True
+
+    def release(self) -> None:
+        self._lock.release()
 
 
 class PathLock:
     """The lock of one project file: a thread lock and an OS lock on a sidecar file.
 
-    Threads of one process queue on the thread lock; processes on the
-    ``filelock`` lock of the sidecar (``flock`` / ``LockFileEx``, released by
-    the kernel if the holder dies). Re-entrant in the thread that holds it.
+    Threads of one process queue on the thread lock; processes on an OS lock
+    of the sidecar file (``flock`` on POSIX, ``LockFileEx`` through
+    ``filelock`` on Windows), which the kernel releases if the holder dies.
+    Re-entrant in the thread that holds it. The whole wait, for both locks,
+    is bounded by ``timeout``.
     """
 
     def __init__(self, lock_path: Path, data_path: Path, timeout: float) -> None:
@@ -222,7 +303,7 @@ class PathLock:
         self.data_path = data_path
         self.timeout = timeout
         self._thread = threading.RLock()
-        self._file: filelock.BaseFileLock | None = None
+        self._file: _FlockLock | _WindowsLock | None = None
         self._depth = 0
 
     def _timeout(self) -> LockTimeoutError:
@@ -233,39 +314,30 @@ class PathLock:
             path=str(self.data_path),
         )
 
-    def _file_lock(self) -> filelock.BaseFileLock:
+    def _file_lock(self) -> _FlockLock | _WindowsLock:
         if self._file is None:
-            filelock = _filelock()
-            try:
-                self._file = filelock.FileLock(
-                    self.lock_path,
-                    timeout=self.timeout,
-                    thread_local=False,
-                    preserve_lock_file=True,
-                )
-            except TypeError:  # pragma: no cover - filelock < 4
-                self._file = filelock.FileLock(
-                    self.lock_path, timeout=self.timeout, thread_local=False
-                )
+            self._file = (
+                _WindowsLock(self.lock_path) if _WINDOWS else _FlockLock(self.lock_path)
+            )
         return self._file
 
     @contextmanager
     def hold(self) -> Iterator[None]:
         """Hold the lock for the block; raise ``LockTimeoutError`` after the timeout."""
+        deadline = time.monotonic() + self.timeout
         if not self._thread.acquire(timeout=max(self.timeout, 0)):
             raise self._timeout()
         try:
             if self._depth == 0:
-                filelock = _filelock()
-                lock = self._file_lock()
+                remaining = max(deadline - time.monotonic(), 0)
                 try:
-                    lock.acquire()
-                except filelock.Timeout:
-                    raise self._timeout() from None
+                    acquired = self._file_lock().acquire(remaining)
                 except OSError as error:
                     raise os_error(
                         error, self.lock_path, "create the lock file"
                     ) from None
+                if not acquired:
+                    raise self._timeout()
             self._depth += 1
             try:
                 yield

@@ -535,14 +535,38 @@ def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
     for file in files:
         shown = _shown(file) if not args.files else str(file)
         found: list[dict[str, Any]] = []
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            detail = getattr(error, "strerror", None) or str(error)
+        text: str | None = None
+        target = Path(os.path.realpath(file))
+        if file.is_symlink() and not target.is_relative_to(
+            Path(os.path.realpath(file.parent))
+        ):
+            # The store refuses such a link; validate must not pass it.
             found.append(
-                {"path": shown, "line": None, "message": f"cannot read: {detail}"}
+                {
+                    "path": shown,
+                    "line": None,
+                    "message": f"the file is a symbolic link to {target}, outside "
+                    "its folder; the store neither reads nor writes through it. "
+                    "Replace the link with the file itself",
+                }
             )
-            text = None
+        else:
+            try:
+                data = file.read_bytes()
+                text = data.decode("utf-8")
+            except OSError as error:
+                detail = error.strerror or str(error)
+                found.append(
+                    {"path": shown, "line": None, "message": f"cannot read: {detail}"}
+                )
+            except UnicodeDecodeError as error:
+                found.append(
+                    {
+                        "path": shown,
+                        "line": data[: error.start].count(b"\n") + 1,
+                        "message": "the file is not UTF-8 text; save it as UTF-8",
+                    }
+                )
         if text is not None:
             markers = conflict_marker_lines(text)
             found += [
@@ -966,6 +990,16 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 2
     except ProfilesError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        # Outside the library's own file handling (a current folder that was
+        # deleted): still one line and no traceback.
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"{PROG}: error: {where}{error.strerror or error}; check that the "
+            "current folder and the paths given exist and can be read",
+            file=sys.stderr,
+        )
         return 1
 
 

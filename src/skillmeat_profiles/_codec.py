@@ -289,13 +289,15 @@ def _unstructure_profile(profile: DeploymentProfile, *, in_project: bool) -> Doc
     return doc
 
 
-def _unstructure_project(project: Project) -> Document:
+def _unstructure_project(project: Project, *, tables: bool = True) -> Document:
     table: Document = {"id": project.project_id, "name": project.name}
     if project.path is not None:
         table["path"] = project.path
     table["created_at"] = project.created_at
     table["updated_at"] = project.updated_at
     doc: Document = {"schema_version": SCHEMA_VERSION, "project": table}
+    if not tables:
+        return doc
     if project.deployment_profiles:
         doc["profiles"] = {
             profile.profile_id: _unstructure_profile(profile, in_project=True)
@@ -308,6 +310,51 @@ def _unstructure_project(project: Project) -> Document:
             for record in project.deployments
         }
     return doc
+
+
+#: One table of a project file as last rendered: the model it came from, its
+#: document and its TOML text. Keyed by ``("profiles", id)`` or
+#: ``("deployments", key)``.
+Fragment = tuple[object, Document, str]
+
+
+def render_project(
+    project: Project, previous: Mapping[tuple[str, str], Fragment] | None = None
+) -> tuple[str, Document, dict[tuple[str, str], Fragment]]:
+    """The TOML text and document of ``project``, table by table.
+
+    A profile or record that is the very object of a fragment in
+    ``previous`` reuses that fragment's text: a write that changes one
+    profile of forty serialises one. The text equals what ``dump_toml``
+    makes of the whole document (the tests hold it to that), because the
+    writer emits each table on its own, separated by one blank line.
+    Returns the text, the document and the fragments of this rendering.
+    """
+    full = _unstructure_project(project, tables=False)
+    parts = [dump_toml({"schema_version": full["schema_version"]})]
+    parts.append(dump_toml({"project": full["project"]}))
+    fragments: dict[tuple[str, str], Fragment] = {}
+    old = previous or {}
+    sections: list[tuple[str, list[tuple[str, object]]]] = [
+        ("profiles", [(p.profile_id, p) for p in project.deployment_profiles]),
+        ("deployments", [(r.key, r) for r in project.deployments]),
+    ]
+    for section, items in sections:
+        bodies: Document = {}
+        for key, model in items:
+            fragment = old.get((section, key))
+            if fragment is None or fragment[0] is not model:
+                if isinstance(model, DeploymentProfile):
+                    body = _unstructure_profile(model, in_project=True)
+                else:
+                    body = _converter().unstructure(model, Deployment)
+                fragment = (model, body, dump_toml({section: {key: body}}))
+            fragments[(section, key)] = fragment
+            bodies[key] = fragment[1]
+            parts.append(fragment[2])
+        if bodies:
+            full[section] = bodies
+    return "\n".join(parts), full, fragments
 
 
 def _unstructure_update(update: DeploymentProfileUpdate) -> Document:
@@ -479,6 +526,8 @@ def split_header(text: str) -> tuple[str, str]:
 
 def to_toml(model: object) -> str:
     """The TOML text of a model; the same model always gives the same text."""
+    if isinstance(model, Project):
+        return render_project(model)[0]
     return dump_toml(to_document(model))
 
 

@@ -403,7 +403,7 @@ def write_schema_file(folder: str | Path) -> tuple[Path, bool]:
     target = Path(folder) / SCHEMA_FILENAME
     text = json_schema_text()
     try:
-        if target.is_file() and target.read_text(encoding="utf-8") == text:
+        if target.is_file() and target.read_bytes() == text.encode("utf-8"):
             return target, False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(

@@ -20,13 +20,13 @@ from ._atomic import (
     write_atomic,
 )
 from ._codec import (
-    dump_toml,
+    Fragment,
     from_document,
     locate,
     parse_toml,
     project_from_document,
+    render_project,
     split_header,
-    to_document,
 )
 from ._errors import ConflictError, InvalidDataError, NotFoundError, ProfilesError
 from ._models import (
@@ -103,6 +103,9 @@ class _Entry:
     version: int
     header: str
     document: dict[str, Any]
+    #: The tables as last written by this repository, reused by the next
+    #: write for every profile and record it leaves alone.
+    fragments: dict[tuple[str, str], Fragment] = attrs.field(factory=dict)
 
 
 class ProfileRepository:
@@ -139,7 +142,6 @@ class ProfileRepository:
         self._paths: dict[str, Path] = {}
         self._locks: dict[Path, PathLock] = {}
         self._locks_guard = threading.Lock()
-        self._swept: set[Path] = set()
         self._ignored = False
         self._open = threading.local()
 
@@ -259,7 +261,10 @@ class ProfileRepository:
         except OSError as error:
             raise _os_error(error, path, "read the project file") from None
         finally:
-            os.close(fd)
+            # The bytes are read; an error closing a read-only descriptor
+            # loses nothing.
+            with contextlib.suppress(OSError):
+                os.close(fd)
         return b"".join(chunks)
 
     def _parse(self, path: Path, data: bytes, previous: _Entry | None) -> _Entry:
@@ -288,7 +293,10 @@ class ProfileRepository:
                 field="project.id",
             )
         header, _ = split_header(text)
-        return _Entry(data, project, version, header, doc)
+        # Unchanged tables of a reused project are the same objects, so the
+        # previous rendering's fragments still apply to them.
+        fragments = previous.fragments if reused is not None and previous else {}
+        return _Entry(data, project, version, header, doc, fragments)
 
     def _load(self, path: Path) -> _Entry | None:
         """The file's entry, parsed only if its bytes differ from the cached ones."""
@@ -407,7 +415,9 @@ class ProfileRepository:
         return paths
 
     @contextlib.contextmanager
-    def _writing(self, project_id: str) -> Iterator[tuple[Path, _Entry | None]]:
+    def _writing(
+        self, project_id: str, *, creating: bool = False
+    ) -> Iterator[tuple[Path, _Entry | None]]:
         """Hold the project's lock; yield its path and its current entry, re-read."""
         path = self.path_for(project_id)
         if path in self._open_transactions():
@@ -416,6 +426,14 @@ class ProfileRepository:
                 "make the change through the transaction object",
                 path=str(path),
             )
+        if not creating:
+            self._check_dirs()
+            if not os.path.lexists(path):
+                # A change to a missing project fails: it must not leave a
+                # profiles folder, a .gitignore or a lock file on its way.
+                self._cache.pop(path, None)
+                yield path, None
+                return
         self._prepare_dir()
         lock = self._lock(path)
         with lock.hold():
@@ -429,8 +447,10 @@ class ProfileRepository:
             header = entry.header
             if entry.project is project and entry.version == SCHEMA_VERSION:
                 return
-        document = to_document(project)
-        data = (header + dump_toml(document)).encode("utf-8")
+        text, document, fragments = render_project(
+            project, entry.fragments if entry is not None else None
+        )
+        data = (header + text).encode("utf-8")
         if entry is not None and entry.data == data:
             return
         if os.path.islink(path):
@@ -440,9 +460,6 @@ class ProfileRepository:
                 "links. Replace the link with the file itself",
                 path=str(path),
             )
-        if path not in self._swept:
-            sweep_stale_temps(path)
-            self._swept.add(path)
         try:
             if entry is not None and entry.version < SCHEMA_VERSION:
                 backup = _backup_path(path, entry)
@@ -452,7 +469,9 @@ class ProfileRepository:
         except OSError as error:
             self._cache.pop(path, None)
             raise _os_error(error, path, "write the project file") from None
-        self._cache[path] = _Entry(data, project, SCHEMA_VERSION, header, document)
+        self._cache[path] = _Entry(
+            data, project, SCHEMA_VERSION, header, document, fragments
+        )
 
     def create_project(
         self,
@@ -479,7 +498,7 @@ class ProfileRepository:
             fields["path"] = path
         project = Project(**fields)
         prefix = _check_header(header)
-        with self._writing(project_id) as (file, entry):
+        with self._writing(project_id, creating=True) as (file, entry):
             if entry is not None:
                 raise ConflictError(
                     f"project {project_id!r} already exists; pick another id, or "
@@ -581,8 +600,9 @@ class ProfileRepository:
         """Upgrade every file of an older ``schema_version`` to the current one.
 
         Each upgraded file's original bytes are kept beside it
-        (``<project_id>.toml.v<N>.bak``). With ``dry_run``, nothing is written
-        and the result says what would be done. Returns one ``Migration`` per
+        (``<project_id>.toml.v<N>.bak``), and temp files older than ten
+        minutes that a crashed writer left are removed. With ``dry_run``,
+        nothing is written and the result says what would be done. Returns one ``Migration`` per
         project file, upgraded or not.
         """
         results = []
@@ -597,6 +617,9 @@ class ProfileRepository:
                     continue
                 results.append(_migration(path, current))
                 self._commit(path, current, current.project)
+                # Housekeeping that would cost a folder listing on every
+                # write: old random-named temps of unlocked writes.
+                sweep_stale_temps(path)
         return results
 
 

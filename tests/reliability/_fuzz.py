@@ -6,11 +6,10 @@ import io
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,14 +31,18 @@ from skillmeat_profiles._codec import (
 
 from ..strategies import aware_datetimes, ids, projects
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
 __all__ = [
+    "FuzzInput",
     "LoadResult",
     "check_document",
     "check_file",
-    "FuzzInput",
     "check_text",
-    "message_problem",
     "fuzz_settings",
+    "known_gap",
+    "message_problem",
     "mutated_files",
     "raw_files",
     "run_examples",
@@ -391,6 +394,8 @@ LoadResult = Project | ProfilesError
 def _check_error(error: ProfilesError, path: str | None) -> ProfilesError:
     message = str(error)
     assert message.strip(), f"{type(error).__name__} with an empty message"
+    problem = message_problem(error)
+    assert problem is None, problem
     if path is not None:
         assert error.path == path, f"the error names {error.path!r}, not {path!r}"
     return error
@@ -473,14 +478,15 @@ def check_file(root: Path, data: bytes, *, cli: bool = True) -> LoadResult:
         result = _check_project(repository.load_file(target))
     except ProfilesError as error:
         result = _check_error(error, str(target))
+    listed: list[Any] | ProfilesError
     try:
         listed = repository.list_by_project(project_id)
     except ProfilesError as error:
-        _check_error(error, str(target))
-        assert isinstance(result, ProfilesError), f"list refused a file: {error}"
+        listed = _check_error(error, str(target))
+    if isinstance(result, Project):
+        assert listed == list(result.deployment_profiles), "list and load_file differ"
     else:
-        assert isinstance(result, Project), "list read a file load_file refused"
-        assert listed == list(result.deployment_profiles)
+        assert isinstance(listed, ProfilesError), "list read a file load_file refused"
     assert _snapshot(root) == before, "reading changed or created a file"
     if cli:
         status, out, err = run_cli(["validate", str(target)])
@@ -489,11 +495,24 @@ def check_file(root: Path, data: bytes, *, cli: bool = True) -> LoadResult:
         else:
             assert status == 1, f"validate exited {status} for a bad file: {out}{err}"
             pattern = _CLI_LINE.format(path=re.escape(str(target)))
-            assert re.search(pattern, out + err, re.MULTILINE), (
-                f"validate did not report file:line: message: {out}{err}"
-            )
+            if known_gap(data, result) is None:
+                assert re.search(pattern, out + err, re.MULTILINE), (
+                    f"validate did not report file:line: message: {out}{err}"
+                )
         assert _snapshot(root) == before, "validate changed or created a file"
     return result
+
+
+def known_gap(data: bytes, result: LoadResult) -> str | None:
+    """Why ``validate`` cannot name a line for this refused file yet, if it cannot.
+
+    Each gap has a strict-xfail test in ``test_fuzz_loader.py``; once fixed,
+    that test passes, fails the suite as XPASS, and the gap goes from here.
+    """
+    del data  # every gap so far shows in the error itself
+    if isinstance(result, ProfilesError) and result.line is None:
+        return "the error has no line (a missing top-level key, a value too deep)"
+    return None
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

@@ -5,13 +5,30 @@ from __future__ import annotations
 import os
 from typing import Final
 
-__all__ = ["LARGE", "factor", "size"]
+__all__ = ["LARGE", "SIZES", "factor", "size"]
 
 #: The factor ``SKILLMEAT_RELIABILITY_SCALE=large`` stands for, and the one the
 #: benchmark uses: enough for several hundred kills and tens of thousands of inputs.
 LARGE: Final = 20.0
 
 _VARIABLE: Final = "SKILLMEAT_RELIABILITY_SCALE"
+
+#: The CI size of each check; the large run multiplies every one by ``LARGE``.
+SIZES: Final = {
+    # hypothesis examples per fuzz test
+    "fuzz_text": 200,
+    "fuzz_bytes": 100,
+    "fuzz_documents": 150,
+    "fuzz_mutations": 150,
+    "fuzz_valid": 40,
+    "fuzz_on_disk": 60,
+    # writers killed with SIGKILL (half at random moments, half in a system call)
+    "kills": 24,
+    # writes per racing thread
+    "race_ops": 12,
+    # random write faults on top of the full matrix
+    "fault_extra": 10,
+}
 
 
 def factor() -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,14 @@ from ._fuzz import (
     check_file,
     check_text,
     fuzz_settings,
+    message_problem,
     mutated_files,
     raw_files,
+    run_cli,
     toml_documents,
     valid_texts,
 )
-from ._scale import size
+from ._scale import SIZES, size
 
 
 def _store_ready() -> bool:
@@ -64,7 +67,7 @@ skill = "skills/*/"
 """
 
 
-@settings(fuzz_settings(size(300)))
+@settings(fuzz_settings(size(SIZES["fuzz_text"])))
 @given(st.text())
 @example("")
 @example("\ufeff" + _VALID)
@@ -78,7 +81,7 @@ def test_arbitrary_text(text: str) -> None:
     check_text(text, path="fuzz.toml")
 
 
-@settings(fuzz_settings(size(300)))
+@settings(fuzz_settings(size(SIZES["fuzz_bytes"])))
 @given(raw_files())
 @example(FuzzInput(b"\xff\xfe" + _VALID.encode("utf-16-le")))
 @example(FuzzInput(_VALID.encode()[:-10] + b"\xed\xa0\x80"))
@@ -87,14 +90,14 @@ def test_arbitrary_bytes_decoded(fuzzed: FuzzInput) -> None:
     check_text(fuzzed.data.decode("utf-8", "surrogateescape"))
 
 
-@settings(fuzz_settings(size(300)))
+@settings(fuzz_settings(size(SIZES["fuzz_documents"])))
 @given(toml_documents())
 def test_arbitrary_documents_dumped(doc: dict[str, Any]) -> None:
     """Any TOML document, dumped to text, loads or raises ProfilesError."""
     check_text(dump_toml(doc), path="fuzz.toml")
 
 
-@settings(fuzz_settings(size(300)))
+@settings(fuzz_settings(size(SIZES["fuzz_documents"])))
 @given(toml_documents())
 @example({"schema_version": True, "project": {}})
 @example({"schema_version": 2**63 - 1})
@@ -104,7 +107,7 @@ def test_arbitrary_documents_structured(doc: dict[str, Any]) -> None:
     check_document(doc)
 
 
-@settings(fuzz_settings(size(400)))
+@settings(fuzz_settings(size(SIZES["fuzz_mutations"])))
 @given(mutated_files())
 def test_mutated_valid_files(fuzzed: FuzzInput) -> None:
     """A valid file after flipped types, deleted keys, duplicated tables, huge values,
@@ -112,14 +115,14 @@ def test_mutated_valid_files(fuzzed: FuzzInput) -> None:
     check_text(fuzzed.data.decode("utf-8", "surrogateescape"), path="fuzz.toml")
 
 
-@settings(fuzz_settings(size(100)))
+@settings(fuzz_settings(size(SIZES["fuzz_valid"])))
 @given(projects())
 def test_valid_files_load_equal(project: Project) -> None:
     """Every file the library writes loads back into an equal project."""
     assert check_text(to_toml(project)) == project
 
 
-@settings(fuzz_settings(size(50)))
+@settings(fuzz_settings(size(SIZES["fuzz_valid"])))
 @given(projects())
 def test_crlf_files_load_equal(project: Project) -> None:
     """A file whose line endings an editor turned into CRLF loads into the same project."""
@@ -153,6 +156,43 @@ def test_known_bad_files_name_their_line(text: str, line: int) -> None:
     assert (caught.value.path, caught.value.line) == ("demo.toml", line)
 
 
+def test_message_of_a_key_with_a_newline_is_one_line() -> None:
+    """An unknown key holding a newline still gives a one-line message."""
+    with pytest.raises(ProfilesError) as caught:
+        from_toml('"a\\nb" = 1\n' + _VALID, Project)
+    assert message_problem(caught.value) is None
+
+
+def test_message_of_a_huge_value_stays_short() -> None:
+    """A megabyte-long wrong value gives a message that fits a terminal line."""
+    with pytest.raises(ProfilesError) as caught:
+        from_toml(_VALID.replace('".claude"', '"' + "x" * 1_000_000 + '"'), Project)
+    assert message_problem(caught.value) is None
+
+
+@needs_store
+def test_validate_names_the_line_of_invalid_utf8(tmp_path: Path) -> None:
+    """validate reports a file that is not UTF-8 with the line of the first bad byte."""
+    folder = tmp_path / ".skillmeat" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "demo.toml").write_bytes(_VALID.encode() + b"bad = '\xff'\n")
+    status, out, _ = run_cli(["validate", str(folder / "demo.toml")])
+    assert (status, "demo.toml:17: " in out) == (1, True)
+
+
+@needs_store
+@pytest.mark.xfail(
+    strict=True, reason="an error about the whole document has no line to report"
+)
+def test_validate_names_a_line_for_a_missing_table(tmp_path: Path) -> None:
+    """validate reports a file without a [project] table with a line number."""
+    folder = tmp_path / ".skillmeat" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "demo.toml").write_text("schema_version = 2\n")
+    status, out, _ = run_cli(["validate", str(folder / "demo.toml")])
+    assert (status, re.search(r"demo\.toml:\d+: ", out) is not None) == (1, True)
+
+
 def test_invalid_values_are_invalid_data() -> None:
     """A well-formed file holding a wrong value raises InvalidDataError, also a ValueError."""
     with pytest.raises(InvalidDataError, match=r"profiles\.claude_code\.platform"):
@@ -160,7 +200,7 @@ def test_invalid_values_are_invalid_data() -> None:
 
 
 @needs_store
-@settings(fuzz_settings(size(150)))
+@settings(fuzz_settings(size(SIZES["fuzz_on_disk"])))
 @given(mutated_files() | raw_files() | valid_texts().map(str.encode).map(FuzzInput))
 def test_files_on_disk(fuzzed: FuzzInput) -> None:
     """Read from disk, any file loads or is refused, is never modified, and
