@@ -209,3 +209,11 @@ class TestConfigFilePaths:
             updated_at=NOW,
         )
         assert profile.config_file_paths() == ("AGENTS.md", "GEMINI.md")
+
+
+def test_leading_dot_slash_is_normalised() -> None:
+    """A leading ./ is dropped from a context path instead of being rejected."""
+    from skillmeat_profiles import default_profile
+
+    profile = default_profile("claude_code")
+    assert profile.validate_context_path("./.claude/specs/x.md") == ".claude/specs/x.md"

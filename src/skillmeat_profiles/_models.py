@@ -472,7 +472,13 @@ class DeploymentProfile:
         return None
 
     def validate_context_path(self, path: str) -> str:
-        """Return the normalised ``path`` if it lies under a context prefix, else raise."""
+        """Return the normalised ``path`` if it lies under a context prefix, else raise.
+
+        A leading ``./`` is dropped; traversal (``..``), absolute paths and
+        backslashes are rejected with the reason.
+        """
+        while isinstance(path, str) and path.startswith("./"):
+            path = path[2:]
         canonical = check_relative_path(path, "path")
         for prefix in self.context_path_prefixes:
             if canonical.startswith(prefix + "/"):
