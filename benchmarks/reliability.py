@@ -188,5 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if lost == 0 else 1
 
 
+def _run() -> int:
+    try:
+        return main()
+    except AssertionError as error:
+        # A guarantee failed: say which, briefly (a fuzzed input can be huge).
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(f"FAILED: {first[:500]}", file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())

@@ -519,7 +519,23 @@ def _cmd_resolve(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _problem(shown: str, error: ProfilesError) -> dict[str, Any]:
-    return {"path": shown, "line": error.line, "message": error.message}
+    column = error.column if error.line is not None else None
+    return {
+        "path": shown,
+        "line": error.line,
+        "column": column,
+        "message": error.message,
+    }
+
+
+def _position(problem: dict[str, Any]) -> str:
+    """``file:line:column``, as far as each is known."""
+    where = str(problem["path"])
+    if problem["line"] is not None:
+        where += f":{problem['line']}"
+        if problem.get("column") is not None:
+            where += f":{problem['column']}"
+    return where
 
 
 def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
@@ -587,12 +603,7 @@ def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
         results.append({"path": shown, "ok": not found})
 
     def text_out() -> str:
-        lines = [
-            f"{p['path']}:{p['line']}: {p['message']}"
-            if p["line"] is not None
-            else f"{p['path']}: {p['message']}"
-            for p in problems
-        ]
+        lines = [f"{_position(p)}: {p['message']}" for p in problems]
         bad = sum(1 for r in results if not r["ok"])
         lines.append(
             f"{len(results)} file{'s' if len(results) != 1 else ''} checked, "
@@ -664,7 +675,30 @@ def _cmd_merge_driver(args: argparse.Namespace, out: _Out) -> int:
         print(f"{name}: conflict: {conflict.describe()}", file=sys.stderr)
     if result.problem is not None:
         print(f"{name}: merged, but invalid: {result.problem.message}", file=sys.stderr)
+    for error in result.errors:
+        print(f"{name}: not merged: {error}", file=sys.stderr)
+    if result.errors:
+        print(
+            f"{name}: wrote both whole versions between conflict markers; keep "
+            "one side, fix it, delete the markers, then validate",
+            file=sys.stderr,
+        )
     return 0 if result.clean else 1
+
+
+def _marker_size(value: str) -> int:
+    try:
+        size = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a whole number; git passes %L, 7 by default"
+        ) from None
+    if size < 1:
+        raise argparse.ArgumentTypeError(
+            f"{size} is too small: a conflict marker needs at least 1 character "
+            "(git passes %L, 7 by default)"
+        )
+    return size
 
 
 # --------------------------------------------------------------------------
@@ -957,7 +991,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("theirs", metavar="THEIRS", help="their version (%%B)")
     merge.add_argument(
         "--marker-size",
-        type=int,
+        type=_marker_size,
         default=7,
         metavar="N",
         help="conflict marker length (%%L)",

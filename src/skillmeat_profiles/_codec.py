@@ -165,6 +165,29 @@ def _structure_update(doc: Any, where: Where) -> DeploymentProfileUpdate:
     return _construct(DeploymentProfileUpdate, values, where)
 
 
+def structure_project_profile(
+    body: Any, profile_id: str, project_id: str | None
+) -> DeploymentProfile:
+    """One ``[profiles.<profile_id>]`` table of a project file, as a profile."""
+    where: Where = ("profiles", profile_id)
+    # Check the table key first: a bad id explains the table better than
+    # the missing keys a mistyped header leaves behind.
+    try:
+        check_id(profile_id, "profile_id")
+    except InvalidDataError as error:
+        raise _invalid(where, error.message.removeprefix("profile_id: ")) from None
+    names, required = _fields(DeploymentProfile)
+    keys = tuple(n for n in names if n not in ("profile_id", "project_id"))
+    needed = tuple(n for n in required if n != "profile_id")
+    # The table key is the profile_id, validated like one.
+    fields = dict(_check_keys(body, keys, needed, where))
+    fields["profile_id"] = profile_id
+    # Attached here so that Project does not rebuild every profile.
+    if project_id is not None:
+        fields["project_id"] = project_id
+    return _construct(DeploymentProfile, fields, where)
+
+
 def _structure_project(doc: Any, where: Where) -> Project:
     top = _check_keys(doc, _TOP_KEYS, ("project",), where)
     table = _check_keys(
@@ -178,9 +201,6 @@ def _structure_project(doc: Any, where: Where) -> Project:
         except InvalidDataError as error:
             raise _relocate(error, ("project",)) from None
     values.update({key: value for key, value in table.items() if key != "id"})
-    names, required = _fields(DeploymentProfile)
-    profile_keys = tuple(n for n in names if n not in ("profile_id", "project_id"))
-    profile_required = tuple(n for n in required if n != "profile_id")
     structure_record = _structure_plain(Deployment)
     profiles_doc = top.get("profiles", {})
     if not isinstance(profiles_doc, dict):
@@ -188,24 +208,10 @@ def _structure_project(doc: Any, where: Where) -> Project:
             ("profiles",),
             f"expected a table of profiles keyed by profile_id, found {shown(profiles_doc)}",
         )
-    profiles = []
-    for profile_id, body in profiles_doc.items():
-        key_where: Where = ("profiles", profile_id)
-        # Check the table key first: a bad id explains the table better than
-        # the missing keys a mistyped header leaves behind.
-        try:
-            check_id(profile_id, "profile_id")
-        except InvalidDataError as error:
-            raise _invalid(
-                key_where, error.message.removeprefix("profile_id: ")
-            ) from None
-        # The table key is the profile_id, validated like one.
-        fields = dict(_check_keys(body, profile_keys, profile_required, key_where))
-        fields["profile_id"] = profile_id
-        # Attached here so that Project does not rebuild every profile.
-        if "id" in table:
-            fields["project_id"] = table["id"]
-        profiles.append(_construct(DeploymentProfile, fields, key_where))
+    profiles = [
+        structure_project_profile(body, profile_id, table.get("id"))
+        for profile_id, body in profiles_doc.items()
+    ]
     records_doc = top.get("deployments", {})
     if not isinstance(records_doc, dict):
         raise _invalid(

@@ -101,17 +101,21 @@ class MergeResult:
     merge is clean; with git conflict markers around the lines that differ
     when ``conflicts`` is not empty; or the merged document when each field
     merged but the whole is invalid (``problem``), e.g. a record naming a
-    profile the other side deleted. Either way ``validate`` flags the file.
+    profile the other side deleted; or, when a version is not a valid project
+    file (``errors``, one per such version, naming its file), the whole of
+    ours and the whole of theirs between one pair of conflict markers.
+    Either way ``validate`` flags the file.
     """
 
     text: str
     conflicts: tuple[MergeConflict, ...] = ()
     problem: ProfilesError | None = None
+    errors: tuple[ProfilesError, ...] = ()
 
     @property
     def clean(self) -> bool:
         """Whether the merge needs no one to look at it."""
-        return not self.conflicts and self.problem is None
+        return not self.conflicts and self.problem is None and not self.errors
 
 
 def _value(value: object) -> object:
@@ -167,12 +171,44 @@ def _merge(
     return ours if prefer_ours else theirs
 
 
+_SIDES: Final = ("base", "ours", "theirs")
+
+
 def _document(text: str, path: str | None) -> Document:
+    """One side parsed, validated as a whole and upgraded to the current version."""
     if not text.strip():
         # Git passes an empty base when both branches added the file.
         return {}
-    doc, _ = upgrade_document(parse_toml(text, path=path), path=path)
+    raw = parse_toml(text, path=path)
+    # Checked whole first: a side the library would refuse to load must not
+    # be merged field by field, or what it holds could be silently dropped.
+    project_from_document(raw, path=path, text=text)
+    doc, _ = upgrade_document(raw, path=path)
     return doc
+
+
+def _side_error(side: str, error: ProfilesError) -> ProfilesError:
+    """``error`` restated so that its message says which version it is about."""
+    return type(error)(
+        f"the {side} version is not a valid project file: {error.message}",
+        path=error.path,
+        line=error.line,
+        column=error.column,
+        field=error.field,
+    )
+
+
+def _whole_file_conflict(
+    ours: str, theirs: str, marker_size: int, labels: tuple[str, str]
+) -> str:
+    def ended(text: str) -> str:
+        return text if not text or text.endswith("\n") else text + "\n"
+
+    return (
+        f"{'<' * marker_size} {labels[0]}\n{ended(ours)}"
+        f"{'=' * marker_size}\n{ended(theirs)}"
+        f"{'>' * marker_size} {labels[1]}\n"
+    )
 
 
 def _with_markers(
@@ -201,17 +237,37 @@ def merge_texts(
     path: str | None = None,
     marker_size: int = 7,
     labels: tuple[str, str] = ("ours", "theirs"),
+    sources: tuple[str | None, str | None, str | None] | None = None,
 ) -> MergeResult:
     """Merge three versions of one project file.
 
-    Each side is parsed and upgraded to the current schema version, then the
-    documents are merged key by key: a profile, a record or a field changed
-    on one side only takes that side's value, wherever it sits in the file;
-    ``updated_at`` stamped on both sides takes the later one. A value changed
-    two different ways, or deleted on one side and changed on the other, is
-    a conflict. Files that do not parse raise ``ProfilesError``.
+    Each side is parsed, validated and upgraded to the current schema
+    version, then the documents are merged key by key: a profile, a record or
+    a field changed on one side only takes that side's value, wherever it
+    sits in the file; ``updated_at`` stamped on both sides takes the later
+    one. A value changed two different ways, or deleted on one side and
+    changed on the other, is a conflict.
+
+    A version that is not valid TOML, holds invalid data or has a newer
+    ``schema_version`` is not merged: the result is the whole of ``ours``
+    and the whole of ``theirs`` between conflict markers, with one error per
+    such version in ``errors``. ``sources`` names the file each version
+    (base, ours, theirs) came from in those errors; by default ``path``.
     """
-    old, mine, other = (_document(text, path) for text in (base, ours, theirs))
+    names = sources if sources is not None else (path, path, path)
+    docs: list[Document] = []
+    errors: list[ProfilesError] = []
+    for side, text, name in zip(_SIDES, (base, ours, theirs), names, strict=True):
+        try:
+            docs.append(_document(text, name))
+        except ProfilesError as error:
+            errors.append(_side_error(side, error.located(path=name)))
+    if errors:
+        return MergeResult(
+            _whole_file_conflict(ours, theirs, marker_size, labels),
+            errors=tuple(errors),
+        )
+    old, mine, other = docs
     header = split_header(ours)[0] if ours.strip() else split_header(theirs)[0]
     conflicts: list[MergeConflict] = []
     merged = _merge(old, mine, other, (), conflicts=conflicts, prefer_ours=True)
@@ -244,17 +300,34 @@ def merge_files(
 
     ``path`` is the file's name in the repository (git's ``%P``), used in
     messages. The result is written even when it has conflicts, so that the
-    working tree holds something a person can resolve.
+    working tree holds something a person can resolve; an error about one
+    version names the file it was read from.
     """
+    files = (base, ours, theirs)
     texts = []
-    for file in (base, ours, theirs):
+    for side, file in zip(_SIDES, files, strict=True):
         try:
             texts.append(Path(file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
+        except OSError as error:
             raise ProfilesError(
-                f"cannot read a version to merge: {error}", path=str(file)
+                f"cannot read the {side} version to merge: "
+                f"{error.strerror or type(error).__name__}; check that the file "
+                "exists and can be read",
+                path=str(file),
             ) from None
-    result = merge_texts(*texts, path=path, marker_size=marker_size)
+        except UnicodeDecodeError as error:
+            raise ProfilesError(
+                f"cannot read the {side} version to merge: byte {error.start} is "
+                "not UTF-8; project files are UTF-8 text",
+                path=str(file),
+            ) from None
+    base_name, ours_name, theirs_name = (str(file) for file in files)
+    result = merge_texts(
+        *texts,
+        path=path,
+        marker_size=marker_size,
+        sources=(base_name, ours_name, theirs_name),
+    )
     try:
         Path(ours).write_text(result.text, encoding="utf-8", newline="\n")
     except OSError as error:

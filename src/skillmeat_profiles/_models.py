@@ -13,7 +13,7 @@ import attrs
 
 from . import _convert as conv
 from ._enums import ArtifactType, Platform
-from ._errors import InvalidDataError, NotFoundError
+from ._errors import InvalidDataError, NotFoundError, shown
 from ._location import Location, Placement, parse_location
 from ._validate import check_relative_path
 
@@ -60,7 +60,7 @@ def _path_map(
         return hit  # type: ignore[return-value]
     if not isinstance(value, Mapping):
         raise InvalidDataError(
-            f"{field}: {value!r} is not valid: not a table; expected a table of "
+            f"{field}: {shown(value)} is not valid: not a table; expected a table of "
             "artifact type = location, such as {skill = 'skills'}",
             field=field,
         )

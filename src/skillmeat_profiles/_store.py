@@ -27,6 +27,7 @@ from ._codec import (
     project_from_document,
     render_project,
     split_header,
+    structure_project_profile,
 )
 from ._errors import ConflictError, InvalidDataError, NotFoundError, ProfilesError
 from ._models import (
@@ -662,19 +663,17 @@ def _reuse(doc: dict[str, Any], previous: _Entry) -> Project | None:
         else:
             fresh_records[key] = body
     if fresh or fresh_records:
-        part_doc = {
-            "schema_version": SCHEMA_VERSION,
-            "project": doc["project"],
-            "profiles": fresh,
-        }
+        project_id = previous.project.project_id
         try:
-            part, _ = project_from_document(part_doc)
+            profiles.extend(
+                structure_project_profile(body, profile_id, project_id)
+                for profile_id, body in fresh.items()
+            )
             new_records = [from_document(b, Deployment) for b in fresh_records.values()]
         except ProfilesError:
             return None
         if any(r.key != key for r, key in zip(new_records, fresh_records, strict=True)):
             return None
-        profiles.extend(part.deployment_profiles)
         records.extend(new_records)
     try:
         return attrs.evolve(

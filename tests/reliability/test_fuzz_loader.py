@@ -193,6 +193,31 @@ def test_validate_names_a_line_for_a_missing_table(tmp_path: Path) -> None:
     assert (status, re.search(r"demo\.toml:\d+: ", out) is not None) == (1, True)
 
 
+@pytest.mark.parametrize(
+    "field", ["artifact_path_map", "root_dir", "platform", "project_config_filenames"]
+)
+def test_message_of_a_huge_value_of_another_type_stays_short(field: str) -> None:
+    """A megabyte-long string where a table or a list belongs gives a short message."""
+    huge = '"' + "x" * 1_000_000 + '"'
+    text = _VALID.replace(
+        "[profiles.claude_code]\n", f"[profiles.claude_code]\n{field} = {huge}\n"
+    )
+    text = text.replace('root_dir = ".claude"\n', "") if field == "root_dir" else text
+    text = (
+        text.replace('platform = "claude_code"\n', "") if field == "platform" else text
+    )
+    text = (
+        text.replace(
+            '[profiles.claude_code.artifact_path_map]\nskill = "skills/*/"\n', ""
+        )
+        if field == "artifact_path_map"
+        else text
+    )
+    with pytest.raises(ProfilesError) as caught:
+        from_toml(text, Project)
+    assert message_problem(caught.value) is None
+
+
 def test_invalid_values_are_invalid_data() -> None:
     """A well-formed file holding a wrong value raises InvalidDataError, also a ValueError."""
     with pytest.raises(InvalidDataError, match=r"profiles\.claude_code\.platform"):
