@@ -14,8 +14,11 @@ import pytest
 
 from skillmeat_profiles import (
     Deployment,
+    DeploymentProfileCreate,
+    InvalidDataError,
     LockTimeoutError,
     ProfileRepository,
+    ProfilesError,
 )
 from skillmeat_profiles._cli import build_parser, find_store_root, project_id_for, run
 from skillmeat_profiles._jsonschema import SCHEMA_DIRECTIVE, json_schema_text
@@ -122,6 +125,30 @@ class TestStoreSelection:
         assert profiles_file(tmp_path / "home").is_file()
         assert cli("--user", "list").status == 0
 
+    def test_missing_store_only_init_creates(self, cli: Any, tmp_path: Path) -> None:
+        """A missing --store DIR is refused, except by init, which creates it."""
+        missing = tmp_path / "nonexist"
+        for argv in (["list"], ["validate"], ["create", "x", "--platform", "codex"]):
+            assert_user_error(
+                cli(*argv, "--store", str(missing)), str(missing), "does not exist"
+            )
+        assert not missing.exists()
+        assert cli("init", "--store", str(missing), "--platform", "codex").status == 0
+        assert profiles_file(missing, "nonexist").is_file()
+        assert cli("list", "--store", str(missing)).status == 0
+
+    def test_missing_project_says_how_in_command_terms(self, cli: Any) -> None:
+        """--project naming no project: init --project, not an API name."""
+        cli("init", "--platform", "codex")
+        result = cli("list", "--project", "zzz")
+        assert_user_error(
+            result,
+            "zzz.toml",
+            "(projects: app)",
+            "skillmeat-profiles init --project zzz",
+        )
+        assert "create_project" not in result.err
+
     def test_store_and_user_exclude_each_other(self, cli: Any) -> None:
         """--store and --user together are a usage error."""
         result = cli("list", "--store", ".", "--user")
@@ -203,6 +230,74 @@ class TestInit:
         text = cli("init").out
         assert "Detected: claude_code (.claude), gemini (.gemini)" in text
         assert "Also found AGENTS.md" in text
+
+    def test_detected_line_names_each_platform_once(self, cli: Any) -> None:
+        """One Detected line, each platform once; one line each for the rest."""
+        Path(".gemini").mkdir()
+        Path(".gemini/settings.json").write_text("{}\n", encoding="utf-8")
+        Path("GEMINI.md").write_text("# gemini\n", encoding="utf-8")
+        Path("AGENTS.md").write_text("# agents\n", encoding="utf-8")
+        Path("CLAUDE.md").symlink_to("/nonexistent/CLAUDE.md")
+        lines = cli("init").out.splitlines()
+        assert (
+            lines[0] == "Detected: gemini (.gemini, .gemini/settings.json, GEMINI.md)"
+        )
+        assert lines[1].startswith("Also found AGENTS.md (codex, cursor, other), ")
+        assert lines[2].startswith("Ignored 1 symlink not followed (CLAUDE.md)")
+        assert lines[3].startswith("Created project app")
+        data = cli("init", "--json").json()
+        assert [item["path"] for item in data["ignored"]] == ["CLAUDE.md"]
+
+    def test_failed_profile_writes_no_project(
+        self, cli: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A profile that cannot be built: no project file, and a rerun creates it."""
+        real = DeploymentProfileCreate.build
+
+        def failing(self: DeploymentProfileCreate, **kwargs: Any) -> Any:
+            if self.profile_id == "codex":
+                raise InvalidDataError("codex: refused", field="platform")
+            return real(self, **kwargs)
+
+        argv = ("init", "--platform", "claude_code", "--platform", "codex")
+        with monkeypatch.context() as patch:
+            patch.setattr(DeploymentProfileCreate, "build", failing)
+            assert_user_error(cli(*argv), "codex: refused")
+        assert not profiles_file(Path.cwd()).exists()
+        assert cli(*argv, "--json").json()["profiles_created"] == [
+            "claude_code",
+            "codex",
+        ]
+
+    def test_schema_failure_says_what_was_written(
+        self, cli: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The schema file fails after the project: the error says to rerun init."""
+
+        def failing(folder: Path) -> tuple[Path, bool]:
+            raise ProfilesError(
+                "cannot write the JSON Schema: Permission denied",
+                path=str(Path(folder) / "profile.schema.json"),
+            )
+
+        with monkeypatch.context() as patch:
+            patch.setattr("skillmeat_profiles._cli.write_schema_file", failing)
+            result = cli("init", "--platform", "codex")
+        assert_user_error(
+            result,
+            "profile.schema.json: created project app in "
+            ".skillmeat/profiles/app.toml with profiles codex, but cannot write",
+            "run 'skillmeat-profiles init' again",
+        )
+        assert profiles_file(Path.cwd()).is_file()
+        schema = Path(".skillmeat/profile.schema.json")
+        assert not schema.exists()
+        rerun = cli("init", "--platform", "codex")
+        assert rerun.status == 0
+        assert "Wrote .skillmeat/profile.schema.json" in rerun.out
+        assert "nothing changed" not in rerun.out.lower()
+        assert schema.read_text(encoding="utf-8") == json_schema_text()
+        assert "Nothing changed." in cli("init", "--platform", "codex").out
 
     def test_given_platforms_and_name(self, cli: Any) -> None:
         """--platform (deduplicated) and --name are used as given."""
@@ -300,8 +395,14 @@ class TestProfiles:
         assert project("show", "codex", "--json").json()["profile_id"] == "codex"
 
     def test_show_missing(self, project: Any) -> None:
-        """An unknown profile: exit 1 naming it and the known ones."""
-        assert_user_error(project("show", "nope"), "'nope'", "claude_code, codex")
+        """An unknown profile: exit 1 naming it, the file and the known ones."""
+        assert_user_error(
+            project("show", "nope"),
+            ".skillmeat/profiles/app.toml: ",
+            "'nope'",
+            "claude_code, codex",
+            "skillmeat-profiles create",
+        )
 
     def test_create_with_every_option(self, project: Any) -> None:
         """Every option of create reaches the profile."""
@@ -549,7 +650,12 @@ class TestResolve:
 
     def test_errors(self, project: Any) -> None:
         """An unknown profile or an invalid name: exit 1."""
-        assert_user_error(project("resolve", "skill", "x", "--profile", "nope"), "nope")
+        assert_user_error(
+            project("resolve", "skill", "x", "--profile", "nope"),
+            ".skillmeat/profiles/app.toml: ",
+            "'nope'",
+            "(profiles: claude_code, codex)",
+        )
         assert_user_error(project("resolve", "skill", "../x"), "name")
 
 
@@ -590,7 +696,9 @@ class TestValidate:
         bad_line = good.splitlines().index('root_dir = ".codex"') + 1
         assert lines[0].startswith(f".skillmeat/profiles/bad.toml:{bad_line}: ")
         assert "profiles.codex.root_dir" in lines[0]
-        assert lines[1].startswith(".skillmeat/profiles/broken.toml:2: not valid TOML")
+        assert lines[1].startswith(
+            ".skillmeat/profiles/broken.toml:2:9: not valid TOML"
+        )
         assert lines[2].startswith(".skillmeat/profiles/dir.toml: cannot read")
         assert lines[-1] == "4 files checked, 3 with problems"
         data = project("validate", "--json").json()

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,9 +28,6 @@ from skillmeat_profiles._merge import (
     install_merge_driver,
     merge_texts,
 )
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
@@ -81,6 +79,24 @@ def base_repo(root: Path) -> ProfileRepository:
 
 
 Change = Callable[[ProfileRepository], object]
+
+SIDES = ("base", "ours", "theirs")
+
+#: Ways one version can fail to be a project file the library loads.
+BROKEN: dict[str, Callable[[str], str]] = {
+    "not TOML": lambda text: text + "[unclosed\n",
+    "invalid data": lambda text: text.replace('root_dir = ".codex"', 'root_dir = ".."'),
+    "newer schema": lambda text: text.replace(
+        "schema_version = 2", "schema_version = 9"
+    ),
+}
+
+
+def app_text(root: Path) -> str:
+    """The text of the base store's project file, made under ``root``."""
+    folder = root / "made"
+    folder.mkdir()
+    return base_repo(folder).path_for("app").read_text(encoding="utf-8")
 
 
 def two_writes(repo: ProfileRepository) -> None:
@@ -257,10 +273,103 @@ class TestMergeTexts:
         ours = v2.replace('name = "app"', 'name = "Ours"')
         assert 'name = "Ours"' in merge_texts(v1, ours, v2).text
 
-    def test_unparsable_side(self) -> None:
-        """A side that is not TOML raises ProfilesError."""
-        with pytest.raises(ProfilesError, match="not valid TOML"):
-            merge_texts("", "[x", "", path="p.toml")
+    @pytest.mark.parametrize("side", [0, 1, 2])
+    @pytest.mark.parametrize("kind", sorted(BROKEN))
+    def test_invalid_side_is_a_whole_file_conflict(
+        self, tmp_path: Path, side: int, kind: str
+    ) -> None:
+        """A version that is not a valid project file: both sides whole, marked."""
+        good = app_text(tmp_path)
+        ours = good.replace('name = "app"', 'name = "Ours"')
+        theirs = good.replace('name = "app"', 'name = "Theirs"')
+        texts = [good, ours, theirs]
+        texts[side] = BROKEN[kind](texts[side])
+        sources = ("b.toml", "o.toml", "t.toml")
+        result = merge_texts(*texts, path="app.toml", sources=sources)
+        assert not result.clean
+        [error] = result.errors
+        assert error.path == sources[side]
+        assert f"the {SIDES[side]} version is not a valid project file" in str(error)
+        assert result.text == (
+            f"<<<<<<< ours\n{texts[1]}=======\n{texts[2]}>>>>>>> theirs\n"
+        )
+        assert conflict_marker_lines(result.text) == [
+            1,
+            texts[1].count("\n") + 2,
+            result.text.count("\n"),
+        ]
+
+    def test_invalid_side_without_sources_names_the_path(self) -> None:
+        """Without sources, the error names path, with the line of the bad TOML."""
+        result = merge_texts("", "[x", "", path="p.toml", marker_size=9)
+        [error] = result.errors
+        assert str(error).startswith("p.toml:1:")
+        assert "not valid TOML" in error.message
+        assert result.text.startswith("<<<<<<<<< ours\n[x\n=========\n")
+
+
+class TestDriverCommand:
+    """``skillmeat-profiles merge-driver`` as git runs it."""
+
+    def files(self, tmp_path: Path, theirs: str | None = None) -> list[str]:
+        """BASE, OURS and THEIRS files; ours renames the project."""
+        good = app_text(tmp_path)
+        texts = [good, good.replace('name = "app"', 'name = "Ours"'), theirs or good]
+        paths = []
+        for name, text in zip(("base", "ours", "theirs"), texts, strict=True):
+            path = tmp_path / f".merge_file_{name}"
+            path.write_text(text, encoding="utf-8")
+            paths.append(str(path))
+        return paths
+
+    def test_invalid_theirs_is_flagged_by_validate(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Their broken version: exit 1, both sides marked, validate flags the file."""
+        base, ours, theirs = self.files(tmp_path, theirs="schema_version = 2\n[x\n")
+        status = run(["merge-driver", base, ours, theirs, "--path", "app.toml"])
+        err = capsys.readouterr().err
+        assert status == 1
+        assert f"app.toml: not merged: {theirs}:2:" in err
+        assert "the theirs version is not a valid project file" in err
+        text = Path(ours).read_text(encoding="utf-8")
+        assert 'name = "Ours"' in text
+        assert "[x\n" in text
+        store = tmp_path / "store" / ".skillmeat" / "profiles"
+        store.mkdir(parents=True)
+        (store / "app.toml").write_text(text, encoding="utf-8")
+        monkeypatch.chdir(tmp_path / "store")
+        assert run(["validate"]) == 1
+        out = capsys.readouterr().out
+        assert ".skillmeat/profiles/app.toml:1: unresolved merge conflict" in out
+
+    def test_unreadable_version_is_one_clean_line(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A missing BASE: one line naming the file, no errno text, OURS untouched."""
+        _, ours, theirs = self.files(tmp_path)
+        before = Path(ours).read_bytes()
+        missing = str(tmp_path / "gone")
+        assert run(["merge-driver", missing, ours, theirs]) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"skillmeat-profiles: error: {missing}: cannot read the base version "
+            "to merge: No such file or directory; check that the file exists and "
+            "can be read\n"
+        )
+        assert Path(ours).read_bytes() == before
+
+    @pytest.mark.parametrize("size", ["0", "-3", "seven"])
+    def test_marker_size_must_be_positive(
+        self, tmp_path: Path, size: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--marker-size below 1, or not a number, is a usage error."""
+        base, ours, theirs = self.files(tmp_path)
+        assert run(["merge-driver", base, ours, theirs, "--marker-size", size]) == 2
+        assert "argument --marker-size" in capsys.readouterr().err
 
 
 class FakeGit:
@@ -378,6 +487,25 @@ class TestRealGit:
         ours(repo)
         git(root, "commit", "-q", "-am", "main change")
         assert git(root, "merge", "--no-edit", "feature", check=False).returncode != 0
+
+    def test_invalid_version_is_a_whole_file_conflict(self, tmp_path: Path) -> None:
+        """Their file is not TOML: git reports a conflict and ours is kept whole."""
+        root = tmp_path / "repo"
+        repo = make_repo(root)
+        file = repo.path_for("app")
+
+        def corrupt(_: ProfileRepository) -> None:
+            file.write_text(file.read_text(encoding="utf-8") + "[x\n", "utf-8")
+
+        branch_change(root, repo, "feature", corrupt)
+        update(repo, "c", root_dir=".a")
+        git(root, "commit", "-q", "-am", "main change")
+        merged = git(root, "merge", "--no-edit", "feature", check=False)
+        assert merged.returncode != 0
+        assert "the theirs version is not a valid project file" in merged.stderr
+        text = file.read_text(encoding="utf-8")
+        assert conflict_marker_lines(text)[0] == 1
+        assert 'root_dir = ".a"' in text
 
     def test_conflict_is_flagged(
         self,

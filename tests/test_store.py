@@ -113,6 +113,52 @@ def test_create_project_twice_conflicts(repo: ProfileRepository) -> None:
         repo.create_project("demo")
 
 
+def test_create_project_with_profiles_in_one_write(
+    repo: ProfileRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """profiles= are written with the project, in one write, with its stamp."""
+    writes: list[Path] = []
+    real = atomic.write_atomic
+
+    def counting(path: Path, data: bytes, *, locked: bool = False) -> None:
+        writes.append(path)
+        real(path, data, locked=locked)
+
+    monkeypatch.setattr("skillmeat_profiles._store.write_atomic", counting)
+    project = repo.create_project(
+        "demo",
+        profiles=[
+            DeploymentProfileCreate(profile_id="codex", platform="codex"),
+            claude(),
+        ],
+    )
+    assert [p.profile_id for p in project.deployment_profiles] == [
+        "claude_code",
+        "codex",
+    ]
+    assert {p.created_at for p in project.deployment_profiles} == {project.created_at}
+    assert writes.count(repo.path_for("demo")) == 1
+    assert ProfileRepository(repo.root).get_project("demo") == project
+
+
+def test_create_project_with_duplicate_profiles_writes_nothing(
+    repo: ProfileRepository,
+) -> None:
+    """Two profiles with one profile_id are a ConflictError; no file appears."""
+    with pytest.raises(ConflictError, match="'claude_code' is given twice"):
+        repo.create_project("demo", profiles=[claude(), claude()])
+    with pytest.raises(InvalidDataError, match="DeploymentProfileCreate"):
+        repo.create_project("demo", profiles=["claude_code"])  # type: ignore[list-item]
+    assert repo.project_ids() == []
+    assert not repo.profiles_dir.exists()
+
+
+def test_missing_project_names_both_ways_to_create_it(repo: ProfileRepository) -> None:
+    """The NotFoundError names the API call and the command."""
+    with pytest.raises(NotFoundError, match="create_project, or `skillmeat-profiles"):
+        repo.get_project("demo")
+
+
 def test_invalid_project_id_is_refused(repo: ProfileRepository) -> None:
     """An id that cannot be a file name is an InvalidDataError naming the rule."""
     with pytest.raises(InvalidDataError, match="lowercase"):

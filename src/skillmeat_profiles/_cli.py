@@ -89,13 +89,34 @@ def _repository(args: argparse.Namespace) -> ProfileRepository:
     if args.user:
         return ProfileRepository.user_store()
     if args.store is not None:
-        return ProfileRepository(Path(args.store))
+        store = Path(args.store)
+        # Only init may create the store; anywhere else a missing folder is
+        # a mistyped path, not an empty store.
+        if args.command != "init" and not store.is_dir():
+            raise NotFoundError(
+                "the --store folder does not exist or is not a folder; check the "
+                "path, or create the store there with "
+                "'skillmeat-profiles init --store DIR'",
+                path=str(store),
+            )
+        return ProfileRepository(store)
     return ProfileRepository(find_store_root(Path.cwd()))
 
 
 def _project_id(args: argparse.Namespace, repo: ProfileRepository) -> str:
     if args.project is not None:
-        return str(args.project)
+        project_id = str(args.project)
+        file = repo.path_for(project_id)  # InvalidDataError for a malformed id
+        if not os.path.lexists(file):
+            # The store's own message names its API; say it in command terms.
+            known = ", ".join(repo.project_ids()) or "none"
+            raise NotFoundError(
+                f"no project {project_id!r} in this store (projects: {known}); run "
+                f"'skillmeat-profiles init --project {project_id}' to create it, "
+                "or pick another with --project ID, --store DIR or --user",
+                path=_shown(file),
+            )
+        return project_id
     ids = repo.project_ids()
     if len(ids) == 1:
         return ids[0]
@@ -207,8 +228,10 @@ class _Out:
 # Commands
 
 
-def _detected(folder: Path) -> tuple[list[Platform], list[dict[str, Any]]]:
-    """The platforms ``folder`` already uses, and the evidence, as JSON-ready dicts."""
+def _detected(
+    folder: Path,
+) -> tuple[list[Platform], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The platforms ``folder`` uses, the evidence, and the paths not followed."""
     detection = detect_platforms(folder)
     evidence = [
         {
@@ -220,7 +243,59 @@ def _detected(folder: Path) -> tuple[list[Platform], list[dict[str, Any]]]:
         for items in (*detection.platforms.values(), detection.ambiguous)
         for item in items
     ]
-    return list(detection.platforms_found), evidence
+    ignored = [{"path": item.path, "reason": item.reason} for item in detection.ignored]
+    return list(detection.platforms_found), evidence, ignored
+
+
+def _paths(paths: Sequence[str], limit: int = 3) -> str:
+    """Up to ``limit`` paths, then how many more."""
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _detection_lines(
+    evidence: Sequence[dict[str, Any]], ignored: Sequence[dict[str, Any]]
+) -> list[str]:
+    """One line for the platforms found, one for ambiguous evidence, one for links."""
+    lines = []
+    found: dict[str, list[str]] = {}
+    for item in evidence:
+        if not item["ambiguous"]:
+            found.setdefault(item["platforms"][0], []).append(item["path"])
+    if found:
+        lines.append(
+            "Detected: "
+            + ", ".join(f"{name} ({_paths(paths)})" for name, paths in found.items())
+        )
+    ambiguous = [
+        f"{item['path']} ({', '.join(item['platforms'])})"
+        for item in evidence
+        if item["ambiguous"]
+    ]
+    if ambiguous:
+        lines.append(
+            f"Also found {_paths(ambiguous)}, each read by several platforms; "
+            "add a profile for the one you use with 'create'."
+        )
+    if ignored:
+        lines.append(
+            f"Ignored {len(ignored)} symlink{'s' if len(ignored) != 1 else ''} "
+            f"not followed ({_paths([item['path'] for item in ignored])}); "
+            "see --json for why."
+        )
+    return lines
+
+
+def _write_schema(repo: ProfileRepository, done: str) -> tuple[Path, bool]:
+    """Write the schema file; on failure say what ``init`` already did."""
+    try:
+        return write_schema_file(repo.profiles_dir.parent)
+    except ProfilesError as error:
+        raise ProfilesError(
+            f"{done}, but {error.message}; once that is fixed, run "
+            "'skillmeat-profiles init' again to write the schema file",
+            path=error.path,
+        ) from None
 
 
 def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
@@ -231,12 +306,13 @@ def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
     project_id = args.project or project_id_for(folder.absolute().name)
     messages: list[str] = []
     evidence: list[dict[str, Any]] = []
+    ignored: list[dict[str, Any]] = []
     created: list[str] = []
     if args.platform:
         platforms = [Platform(value) for value in dict.fromkeys(args.platform)]
         source = "given"
     else:
-        platforms, evidence = _detected(folder)
+        platforms, evidence, ignored = _detected(folder)
         source = "detected"
         if not platforms:
             platforms = [Platform.CLAUDE_CODE]
@@ -245,21 +321,7 @@ def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
                 "No platform detected in this folder; using claude_code "
                 "(pick others with --platform)."
             )
-        else:
-            messages.append(
-                "Detected: "
-                + ", ".join(
-                    f"{item['platforms'][0]} ({item['path']})"
-                    for item in evidence
-                    if not item["ambiguous"]
-                )
-            )
-    for item in evidence:
-        if item["ambiguous"]:
-            messages.append(
-                f"Also found {item['path']}, read by {', '.join(item['platforms'])}; "
-                "add a profile for the one you use with 'create'."
-            )
+        messages += _detection_lines(evidence, ignored)
     file = repo.path_for(project_id)
     exists = project_id in repo.project_ids()
     if exists:
@@ -267,7 +329,7 @@ def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
         existing = [profile.profile_id for profile in project.deployment_profiles]
         messages.append(
             f"Project {project_id} already exists in {_shown(file)} with "
-            f"profiles: {', '.join(existing) or 'none'}; nothing changed."
+            f"profiles: {', '.join(existing) or 'none'}."
         )
         missing = [p.value for p in platforms if p.value not in existing]
         if missing and args.platform:
@@ -277,27 +339,31 @@ def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
                     f"skillmeat-profiles create {m} --platform {m}" for m in missing
                 )
             )
+        done = f"project {project_id} already exists in {_shown(file)}"
     else:
-        repo.create_project(
+        # One write: the file appears with all its profiles, or not at all.
+        project = repo.create_project(
             project_id,
             name=args.name,
             path=str(folder.absolute()) if args.user else None,
             header=SCHEMA_DIRECTIVE,
+            profiles=[
+                DeploymentProfileCreate(profile_id=member.value, platform=member)
+                for member in platforms
+            ],
         )
-        with repo.transaction(project_id) as tx:
-            for member in platforms:
-                tx.create(
-                    DeploymentProfileCreate(profile_id=member.value, platform=member)
-                )
-                created.append(member.value)
-        project = repo.get_project(project_id)
+        created = [profile.profile_id for profile in project.deployment_profiles]
         messages.append(f"Created project {project_id} in {_shown(file)}")
         for profile in project.deployment_profiles:
             messages.append(
                 f"  profile {profile.profile_id}: "
                 f"{profile.description or profile.platform}"
             )
-    schema_path, schema_written = write_schema_file(repo.profiles_dir.parent)
+        done = (
+            f"created project {project_id} in {_shown(file)} with profiles "
+            f"{', '.join(created)}"
+        )
+    schema_path, schema_written = _write_schema(repo, done)
     messages.append(
         f"{'Wrote' if schema_written else 'Up to date:'} {_shown(schema_path)} "
         "(JSON Schema for editors)"
@@ -306,6 +372,8 @@ def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
     if args.git_merge_driver:
         git_changes = install_merge_driver(repo.root)
         messages.extend(git_changes or ["Merge driver already set up."])
+    if exists and not schema_written and not git_changes:
+        messages.append("Nothing changed.")
     out.emit(
         {
             "project": _project_json(project),
@@ -315,6 +383,7 @@ def _cmd_init(args: argparse.Namespace, out: _Out) -> int:
             "platform_source": source,
             "profiles_created": created,
             "evidence": evidence,
+            "ignored": ignored,
             "schema_file": str(schema_path),
             "schema_written": schema_written,
             "git": git_changes,
@@ -352,10 +421,26 @@ def _cmd_list(args: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
+def _no_profile(
+    error: NotFoundError, repo: ProfileRepository, project: Project
+) -> NotFoundError:
+    """A missing profile, with the project file and the commands that fix it."""
+    # The model's message lists the profiles but cannot know the file.
+    return NotFoundError(
+        f"{error.message}; check the id (see 'skillmeat-profiles list'), or add "
+        "it with 'skillmeat-profiles create PROFILE_ID --platform P'",
+        path=_shown(repo.path_for(project.project_id)),
+    )
+
+
 def _cmd_show(args: argparse.Namespace, out: _Out) -> int:
     repo = _repository(args)
     project_id = _project_id(args, repo)
-    profile = repo.read_by_project_and_profile_id(project_id, args.profile_id)
+    project = repo.get_project(project_id)
+    try:
+        profile = project.profile(args.profile_id)
+    except NotFoundError as error:
+        raise _no_profile(error, repo, project) from None
     out.emit(_profile_json(profile), lambda: _profile_text(profile))
     return 0
 
@@ -475,7 +560,10 @@ def _cmd_resolve(args: argparse.Namespace, out: _Out) -> int:
     )
     repo = _repository(args)
     project = repo.get_project(_project_id(args, repo))
-    plan = plan_deployment(project, artifact, args.profile or None)
+    try:
+        plan = plan_deployment(project, artifact, args.profile or None)
+    except NotFoundError as error:
+        raise _no_profile(error, repo, project) from None
     placements: dict[str, dict[str, str | None]] = {
         profile_id: {"path": p.path, "kind": str(p.kind), "key": p.key}
         for profile_id, p in plan.placements.items()
@@ -561,6 +649,7 @@ def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
                 {
                     "path": shown,
                     "line": None,
+                    "column": None,
                     "message": f"the file is a symbolic link to {target}, outside "
                     "its folder; the store neither reads nor writes through it. "
                     "Replace the link with the file itself",
@@ -573,13 +662,19 @@ def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
             except OSError as error:
                 detail = error.strerror or str(error)
                 found.append(
-                    {"path": shown, "line": None, "message": f"cannot read: {detail}"}
+                    {
+                        "path": shown,
+                        "line": None,
+                        "column": None,
+                        "message": f"cannot read: {detail}",
+                    }
                 )
             except UnicodeDecodeError as error:
                 found.append(
                     {
                         "path": shown,
                         "line": data[: error.start].count(b"\n") + 1,
+                        "column": None,
                         "message": "the file is not UTF-8 text; save it as UTF-8",
                     }
                 )
@@ -589,6 +684,7 @@ def _cmd_validate(args: argparse.Namespace, out: _Out) -> int:
                 {
                     "path": shown,
                     "line": line,
+                    "column": None,
                     "message": "unresolved merge conflict marker; keep one side, "
                     "delete the markers, then validate again",
                 }
@@ -950,7 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = command(
         "validate",
         _cmd_validate,
-        "check project files; each problem as file:line: message",
+        "check project files; each problem as file:line[:column]: message",
         "skillmeat-profiles validate .skillmeat/profiles/*.toml",
     )
     validate.add_argument(

@@ -42,7 +42,7 @@ from ._validate import check_id
 
 if TYPE_CHECKING:
     import builtins
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = ["Migration", "ProfileRepository", "Transaction"]
 
@@ -319,7 +319,8 @@ class ProfileRepository:
         if entry is None:
             raise NotFoundError(
                 f"no project {project_id!r} in the store {self.profiles_dir}; "
-                "create it first (create_project)",
+                "create it first: ProfileRepository.create_project, or "
+                "`skillmeat-profiles init`",
                 path=str(path),
             )
         return entry
@@ -481,17 +482,40 @@ class ProfileRepository:
         name: str | None = None,
         path: str | None = None,
         header: str | None = None,
+        profiles: Iterable[DeploymentProfileCreate] = (),
     ) -> Project:
-        """Create an empty project; ``ConflictError`` if it exists.
+        """Create a project, with ``profiles`` if given; ``ConflictError`` if it exists.
 
         ``header`` is written above ``schema_version`` in the new file: comment
-        lines, such as an editor's ``#:schema`` directive.
+        lines, such as an editor's ``#:schema`` directive. ``profiles`` are
+        built with the project's own time stamp and written in the same single
+        write as the project, so the file appears whole or not at all; two
+        with one ``profile_id`` raise ``ConflictError`` and write nothing.
         """
         now = self._clock()
+        file = self.path_for(project_id)
+        built: list[DeploymentProfile] = []
+        seen: set[str] = set()
+        for data in profiles:
+            if not isinstance(data, DeploymentProfileCreate):
+                raise InvalidDataError(
+                    "profiles: expected DeploymentProfileCreate items, not "
+                    f"{type(data).__name__}",
+                    field="profiles",
+                )
+            if data.profile_id in seen:
+                raise ConflictError(
+                    f"profiles: profile_id {data.profile_id!r} is given twice; "
+                    "give each profile its own profile_id",
+                    path=str(file),
+                )
+            seen.add(data.profile_id)
+            built.append(data.build(now=now, project_id=project_id))
         fields: dict[str, Any] = {
             "project_id": project_id,
             "created_at": now,
             "updated_at": now,
+            "deployment_profiles": tuple(built),
         }
         if name is not None:
             fields["name"] = name
@@ -547,7 +571,8 @@ class ProfileRepository:
             if entry is None:
                 raise NotFoundError(
                     f"no project {project_id!r} in the store {self.profiles_dir}; "
-                    "create it first (create_project)",
+                    "create it first: ProfileRepository.create_project, or "
+                    "`skillmeat-profiles init`",
                     path=str(path),
                 )
             tx = Transaction(self, entry.project)
