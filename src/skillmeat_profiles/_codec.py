@@ -437,6 +437,13 @@ def upgrade_document(doc: Document, *, path: str | None = None) -> tuple[Documen
     return current, version
 
 
+def _line_of(text: str | None, field: str | None) -> int | None:
+    """The line of ``field`` in ``text``; line 1 for an error about the whole file."""
+    if text is None:
+        return None
+    return locate(text, field) or 1
+
+
 def project_from_document(
     doc: Document, *, path: str | None = None, text: str | None = None
 ) -> tuple[Project, int]:
@@ -444,7 +451,7 @@ def project_from_document(
     try:
         current, version = upgrade_document(doc, path=path)
     except ProfilesError as error:
-        line = locate(text, error.field) if text is not None else None
+        line = _line_of(text, error.field)
         raise error.located(path=path, line=line) from None
     try:
         project = _structure_project(current, ())
@@ -462,7 +469,7 @@ def project_from_document(
                         error.message = where + error.message[len(quoted) :]
                         error.args = (error.message,)
                     break
-        line = locate(text, error.field) if text is not None and error.field else None
+        line = _line_of(text, error.field)
         raise error.located(path=path, line=line) from None
     return project, version
 
@@ -505,7 +512,11 @@ def parse_toml(text: str, *, path: str | None = None) -> Document:
             column=column,
         ) from None
     except RecursionError:
-        raise ProfilesError("not valid TOML: nested too deeply", path=path) from None
+        raise ProfilesError(
+            "not valid TOML: nested too deeply; flatten the arrays or tables",
+            path=path,
+            line=1,
+        ) from None
     return doc
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime  # noqa: TC003  # cattrs resolves annotations
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -583,7 +583,7 @@ def _profiles(value: Iterable[DeploymentProfile]) -> tuple[DeploymentProfile, ..
     for item in items:
         if not isinstance(item, DeploymentProfile):
             raise InvalidDataError(
-                f"deployment_profiles: {item!r} is not a DeploymentProfile",
+                f"deployment_profiles: {shown(item)} is not a DeploymentProfile",
                 field="deployment_profiles",
             )
     profiles: list[DeploymentProfile] = items  # type: ignore[assignment]
@@ -595,7 +595,7 @@ def _deployments(value: Iterable[Deployment]) -> tuple[Deployment, ...]:
     for item in items:
         if not isinstance(item, Deployment):
             raise InvalidDataError(
-                f"deployments: {item!r} is not a Deployment", field="deployments"
+                f"deployments: {shown(item)} is not a Deployment", field="deployments"
             )
     records: list[Deployment] = items  # type: ignore[assignment]
     return tuple(sorted(records, key=lambda record: record.key))
@@ -697,17 +697,6 @@ class Project:
         from ._plan import find_conflicts  # _plan imports us
 
         return find_conflicts(self)
-
-
-FieldName: TypeAlias = Literal[
-    "platform",
-    "root_dir",
-    "artifact_path_map",
-    "project_config_filenames",
-    "context_path_prefixes",
-    "supported_artifact_types",
-    "description",
-]
 
 
 @attrs.frozen(kw_only=True)

@@ -41,7 +41,6 @@ __all__ = [
     "check_file",
     "check_text",
     "fuzz_settings",
-    "known_gap",
     "message_problem",
     "mutated_files",
     "raw_files",
@@ -495,24 +494,11 @@ def check_file(root: Path, data: bytes, *, cli: bool = True) -> LoadResult:
         else:
             assert status == 1, f"validate exited {status} for a bad file: {out}{err}"
             pattern = _CLI_LINE.format(path=re.escape(str(target)))
-            if known_gap(data, result) is None:
-                assert re.search(pattern, out + err, re.MULTILINE), (
-                    f"validate did not report file:line: message: {out}{err}"
-                )
+            assert re.search(pattern, out + err, re.MULTILINE), (
+                f"validate did not report file:line: message: {out}{err}"
+            )
         assert _snapshot(root) == before, "validate changed or created a file"
     return result
-
-
-def known_gap(data: bytes, result: LoadResult) -> str | None:
-    """Why ``validate`` cannot name a line for this refused file yet, if it cannot.
-
-    Each gap has a strict-xfail test in ``test_fuzz_loader.py``; once fixed,
-    that test passes, fails the suite as XPASS, and the gap goes from here.
-    """
-    del data  # every gap so far shows in the error itself
-    if isinstance(result, ProfilesError) and result.line is None:
-        return "the error has no line (a missing top-level key, a value too deep)"
-    return None
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

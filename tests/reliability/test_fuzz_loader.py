@@ -181,9 +181,6 @@ def test_validate_names_the_line_of_invalid_utf8(tmp_path: Path) -> None:
 
 
 @needs_store
-@pytest.mark.xfail(
-    strict=True, reason="an error about the whole document has no line to report"
-)
 def test_validate_names_a_line_for_a_missing_table(tmp_path: Path) -> None:
     """validate reports a file without a [project] table with a line number."""
     folder = tmp_path / ".skillmeat" / "profiles"
