@@ -19,6 +19,7 @@ from ._atomic import (
     sweep_stale_temps,
     write_atomic,
 )
+from ._chunks import Groups, table_groups
 from ._codec import (
     Fragment,
     from_document,
@@ -107,6 +108,18 @@ class _Entry:
     #: The tables as last written by this repository, reused by the next
     #: write for every profile and record it leaves alone.
     fragments: dict[tuple[str, str], Fragment] = attrs.field(factory=dict)
+    #: The text of each table group (``_chunks.table_groups``), if it could be
+    #: cut with certainty; a re-read then parses only the groups that changed.
+    groups: Groups | None = None
+    #: False for a file this repository wrote: its groups are worked out
+    #: only if a re-read needs them, which keeps the cost off every write.
+    groups_known: bool = True
+
+    def table_groups(self) -> Groups | None:
+        """The file's table groups, worked out now if they were not yet."""
+        if self.groups_known:
+            return self.groups
+        return table_groups(self.data.decode("utf-8"))
 
 
 class ProfileRepository:
@@ -277,8 +290,12 @@ class ProfileRepository:
             raise ProfilesError(
                 "the file is not UTF-8 text; save it as UTF-8", path=where, line=line
             ) from None
-        doc = parse_toml(text, path=where)
-        reused = _reuse(doc, previous) if previous is not None else None
+        groups = table_groups(text)
+        reused = _reuse_groups(groups, previous) if previous is not None else None
+        doc: dict[str, Any] = {}
+        if reused is None:
+            doc = parse_toml(text, path=where)
+            reused = _reuse(doc, previous) if previous is not None else None
         if reused is not None:
             project, version = reused, SCHEMA_VERSION
         else:
@@ -297,7 +314,7 @@ class ProfileRepository:
         # Unchanged tables of a reused project are the same objects, so the
         # previous rendering's fragments still apply to them.
         fragments = previous.fragments if reused is not None and previous else {}
-        return _Entry(data, project, version, header, doc, fragments)
+        return _Entry(data, project, version, header, doc, fragments, groups)
 
     def _load(self, path: Path) -> _Entry | None:
         """The file's entry, parsed only if its bytes differ from the cached ones."""
@@ -472,7 +489,14 @@ class ProfileRepository:
             self._cache.pop(path, None)
             raise _os_error(error, path, "write the project file") from None
         self._cache[path] = _Entry(
-            data, project, SCHEMA_VERSION, header, document, fragments
+            data,
+            project,
+            SCHEMA_VERSION,
+            header,
+            document,
+            fragments,
+            None,
+            False,
         )
 
     def create_project(
@@ -647,6 +671,65 @@ class ProfileRepository:
                 # write: old random-named temps of unlocked writes.
                 sweep_stale_temps(path)
         return results
+
+
+def _reuse_groups(groups: Groups | None, previous: _Entry) -> Project | None:
+    """The project of a changed file, parsing only the table groups that changed.
+
+    A group whose text equals the previous text holds the previous object.
+    ``None`` when the shortcut does not apply (a file that cannot be cut
+    with certainty, a changed preamble or ``[project]`` table, any error):
+    the caller then parses the whole file, which also locates errors.
+    """
+    old = previous.table_groups()
+    if (
+        groups is None
+        or old is None
+        or previous.version != SCHEMA_VERSION
+        or groups[()] != old[()]
+        or groups.get(("project",)) != old.get(("project",))
+    ):
+        return None
+    project = previous.project
+    old_profiles = {p.profile_id: p for p in project.deployment_profiles}
+    old_records = {r.key: r for r in project.deployments}
+    profiles: list[DeploymentProfile] = []
+    records: list[Deployment] = []
+    try:
+        for key, text in groups.items():
+            if len(key) != 2:
+                continue
+            section, name = key
+            if section == "profiles":
+                profile = old_profiles.get(name) if old.get(key) == text else None
+                if profile is None:
+                    profile = structure_project_profile(
+                        _one_table(text, section, name), name, project.project_id
+                    )
+                profiles.append(profile)
+            else:
+                record = old_records.get(name) if old.get(key) == text else None
+                if record is None:
+                    record = from_document(_one_table(text, section, name), Deployment)
+                    if record.key != name:
+                        return None
+                records.append(record)
+        return attrs.evolve(project, deployment_profiles=profiles, deployments=records)
+    except ProfilesError:
+        return None
+
+
+def _one_table(text: str, section: str, name: str) -> object:
+    """The body of the one table ``[section.name]`` that ``text`` defines."""
+    doc = parse_toml(text)
+    tables = doc.get(section)
+    if (
+        doc.keys() != {section}
+        or not isinstance(tables, dict)
+        or tables.keys() != {name}
+    ):
+        raise ProfilesError("not one table")
+    return tables[name]
 
 
 def _reuse(doc: dict[str, Any], previous: _Entry) -> Project | None:
