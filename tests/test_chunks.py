@@ -108,6 +108,7 @@ def test_edited_lines_read_as_a_fresh_parse(
                     "profiles.x.platform = 'codex'",
                     'x = """',
                     "[[profiles]]",
+                    "  [profiles.zz]",
                     "[project]",
                     lines[index].replace("=", "= 1 #", 1),
                 ]
@@ -130,6 +131,8 @@ def test_edited_lines_read_as_a_fresh_parse(
         "schema_version = 2\n[project]\n[project]\n",
         "schema_version = 2\n[other]\n",
         "schema_version = 2\n[profiles]\n",
+        "schema_version = 2\n[project]\n  [profiles.a]\n",
+        "schema_version = 2\n[project]\nx = [\n\t[1],\n]\n",
     ],
 )
 def test_texts_that_cannot_be_cut_with_certainty(text: str) -> None:
@@ -158,3 +161,22 @@ def test_a_file_is_cut_into_its_groups() -> None:
         "[profiles.a]\nplatform = 'codex'\n"
         '[profiles.a.artifact_path_map]\nskill = "s"\n'
     )
+
+
+def test_an_indented_header_never_hides_a_profile(tmp_path: Path) -> None:
+    """A profile whose header is indented is still read after a neighbour changes."""
+    from skillmeat_profiles import DeploymentProfileCreate
+
+    repo = ProfileRepository(tmp_path)
+    repo.create_project("demo")
+    for profile_id in ("a", "b"):
+        repo.create(
+            "demo", DeploymentProfileCreate(profile_id=profile_id, platform="codex")
+        )
+    path = repo.path_for("demo")
+    path.write_text(path.read_text().replace("[profiles.b]", "  [profiles.b]"))
+    reader = ProfileRepository(tmp_path)
+    assert [p.profile_id for p in reader.list_by_project("demo")] == ["a", "b"]
+    path.write_text(path.read_text().replace("Codex CLI", "Codex", 1))
+    assert reader.get_project("demo") == ProfileRepository(tmp_path).get_project("demo")
+    assert [p.profile_id for p in reader.list_by_project("demo")] == ["a", "b"]

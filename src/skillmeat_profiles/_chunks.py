@@ -24,6 +24,9 @@ _PART: Final = r'(?:[A-Za-z0-9_-]+|"[^"\\\n]*")'
 _HEADER_REST: Final = re.compile(
     rf"[ \t]*({_PART}(?:[ \t]*\.[ \t]*{_PART})*)[ \t]*\][ \t]*(?:#[^\n]*)?\r?"
 )
+# A header may be indented; such a line (or an indented array element that
+# looks like one) would hide a table inside its neighbour's text.
+_INDENTED_BRACKET: Final = re.compile(r"(?:^|\n)[ \t]+\[")
 _QUOTED_OR_BARE: Final = re.compile(r'"([^"\\\n]*)"|([A-Za-z0-9_-]+)')
 # What may stand before the first table: comments, blank lines and the
 # schema version. Anything else (an inline ``profiles = {...}``, a dotted
@@ -45,12 +48,13 @@ def table_groups(text: str) -> Groups | None:
     Only a line that starts with ``[`` can open a table, except inside a
     multi-line string, so a text with no multi-line string (no ``\"\"\"``
     nor ``'''``) is cut at exactly its table headers. ``None`` for anything
-    else that could mislead: such strings, an array of tables, a header this
+    else that could mislead: such strings, an indented header, an array of
+    tables, a header this
     function cannot read with certainty, a table outside the known layout,
     a group defined twice, or a dotted key (``profiles.x.y = ...``) that adds
     to a table from outside it.
     """
-    if '"""' in text or "'''" in text:
+    if '"""' in text or "'''" in text or _INDENTED_BRACKET.search(text):
         return None
     # Where each line that starts with "[" starts; str.find is many times
     # faster here than a multi-line regular expression.
