@@ -6,6 +6,7 @@ import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from skillmeat_profiles import (
@@ -21,8 +22,39 @@ from skillmeat_profiles import (
 )
 from skillmeat_profiles._validate import ID_MAX
 
+#: Every key and enum value of the file format, taken from the models: fuzzed
+#: documents use them often, so that the structure layer (not only the TOML
+#: parser) sees hostile values in the places it reads.
+FORMAT_WORDS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            "schema_version",
+            "project",
+            "profiles",
+            "deployments",
+            "id",
+            "clear",
+            *(
+                field.name
+                for cls in (
+                    Artifact,
+                    DeploymentProfile,
+                    DeploymentProfileUpdate,
+                    Deployment,
+                    Project,
+                )
+                for field in attrs.fields(cls)
+                if field.init
+            ),
+            *(str(member) for member in ArtifactType),
+            *(str(member) for member in Platform),
+        ]
+    )
+)
+
 __all__ = [
     "DEVICE_NAMES",
+    "FORMAT_WORDS",
     "absolute_paths",
     "artifact_names",
     "artifact_types",

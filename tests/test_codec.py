@@ -514,32 +514,7 @@ class TestInvalidToml:
             from_toml("x = " + "[" * 100_000, Project)
 
 
-_KEYS = st.sampled_from(
-    [
-        "schema_version",
-        "project",
-        "profiles",
-        "deployments",
-        "id",
-        "name",
-        "path",
-        "created_at",
-        "updated_at",
-        "profile_id",
-        "platform",
-        "root_dir",
-        "artifact_path_map",
-        "skill",
-        "clear",
-        "description",
-        "artifact_name",
-        "artifact_type",
-        "artifact_path",
-        "deployed_at",
-        "target_platforms",
-        "claude_code",
-    ]
-) | st.text(max_size=5)
+_KEYS = st.sampled_from(s.FORMAT_WORDS) | st.text(max_size=5)
 _SCALARS = st.one_of(
     st.booleans(),
     st.integers(),

@@ -12,6 +12,7 @@ import attrs
 
 from ._enums import ArtifactType, Platform
 from ._errors import InvalidDataError, ProfilesError, UnsupportedSchemaError, shown
+from ._location import BARE_KEY
 from ._models import (
     UNSET,
     Artifact,
@@ -42,7 +43,6 @@ M = TypeVar("M")
 Document = dict[str, Any]
 Where = tuple[str | int, ...]
 
-_BARE: Final = re.compile(r"[A-Za-z0-9_-]+")
 _POSITION: Final = re.compile(r"line (\d+),? column (\d+)")
 _HEADER_TOKEN: Final = re.compile(
     r'\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_-]+)\s*(\.|$)'
@@ -68,7 +68,9 @@ def render(where: Where) -> str:
             # json.dumps escapes quotes and control characters as TOML does,
             # so a hostile key still gives a one-line message.
             piece = (
-                part if _BARE.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+                part
+                if BARE_KEY.fullmatch(part)
+                else json.dumps(part, ensure_ascii=False)
             )
             text += f".{piece}" if text else piece
     return text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from ._enums import ArtifactType, Platform
@@ -23,8 +22,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 E = TypeVar("E", bound=StrEnum)
-K = TypeVar("K")
-V = TypeVar("V")
 
 _TEXT_MAX: Final = 4096
 _HASH_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9:_+/=.-]{0,199}")
@@ -277,8 +274,3 @@ def type_set(
 def sorted_types(types: Iterable[ArtifactType]) -> list[ArtifactType]:
     """Artifact types in their declaration order, the order files list them in."""
     return sorted(types, key=_TYPE_ORDER.__getitem__)
-
-
-def frozen_map(value: Mapping[K, V]) -> Mapping[K, V]:
-    """A read-only view of a copy of ``value``."""
-    return MappingProxyType(dict(value))

@@ -26,7 +26,8 @@ __all__ = ["Location", "Placement", "parse_location"]
 
 _SUFFIX_RE: Final = re.compile(r"\.[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*")
 _KEY_RE: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
-_BARE_KEY_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
+#: A TOML bare key; any other key is written quoted.
+BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 #: The shape a plain value gives each type: skills are folders, commands and
 #: agents Markdown files; hooks and MCP servers, which no agent reads from a
@@ -90,7 +91,7 @@ class Location:
         check_artifact_name(name, "name")
         base = self.base(root_dir)
         if self.kind is PlacementKind.CONFIG_ENTRY:
-            entry = name if _BARE_KEY_RE.fullmatch(name) else f'"{name}"'
+            entry = name if BARE_KEY.fullmatch(name) else f'"{name}"'
             return Placement(base, self.kind, f"{self.key}.{entry}")
         if self.kind is PlacementKind.FOLDER:
             if "/" in name:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime  # noqa: TC003  # cattrs resolves annotations
 from types import MappingProxyType
@@ -14,7 +13,7 @@ import attrs
 from . import _convert as conv
 from ._enums import ArtifactType, Platform
 from ._errors import InvalidDataError, NotFoundError, shown
-from ._location import Location, Placement, parse_location
+from ._location import BARE_KEY, Location, Placement, parse_location
 from ._validate import check_relative_path
 
 if TYPE_CHECKING:
@@ -41,8 +40,6 @@ class Unset(enum.Enum):
         return "UNSET"
 
 
-_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
-
 #: Marks a field of ``DeploymentProfileUpdate`` as "leave alone"; ``None`` clears.
 UNSET: Final = Unset.UNSET
 
@@ -68,7 +65,7 @@ def _path_map(
     for key, spec in value.items():
         # Name the offending key in the field path (``artifact_path_map.plugin``)
         # when it can be written as one bare segment.
-        bare = isinstance(key, str) and _BARE_KEY.fullmatch(key) is not None
+        bare = isinstance(key, str) and BARE_KEY.fullmatch(key) is not None
         where = f"{field}.{key}" if bare else field
         member = conv.enum_member(ArtifactType, key, where)
         parsed[member] = parse_location(spec, member, f"{field}.{member}").spec
@@ -790,10 +787,6 @@ def _immutable_profile_id(_instance: object, _attribute: object, value: object) 
             "a profile, create one with the new id and delete the old one",
             field="profile_id",
         )
-
-
-def _or_unset(convert: Any) -> Any:
-    return lambda value: value if value is UNSET or value is None else convert(value)
 
 
 def _not_clearable(field: str) -> Any:

@@ -218,30 +218,24 @@ class ProfileRepository:
     def _check_dirs(self) -> None:
         """Refuse a ``.skillmeat`` or ``profiles`` folder linked out of ``root``."""
         for directory in (self.root / ".skillmeat", self.profiles_dir):
-            if not os.path.islink(directory):
-                continue
-            real_root = Path(os.path.realpath(self.root))
-            target = Path(os.path.realpath(directory))
-            if not target.is_relative_to(real_root):
-                raise ProfilesError(
-                    f"the folder is a symbolic link to {target}, outside the store's "
-                    f"root {real_root}; the store does not follow it. Replace the "
-                    "link with a real folder",
-                    path=str(directory),
+            if os.path.islink(directory):
+                _contained(
+                    directory,
+                    self.root,
+                    "the folder is a symbolic link to {target}, outside the store's "
+                    "root {within}; the store does not follow it. Replace the link "
+                    "with a real folder",
                 )
 
     def _check_link(self, path: Path) -> Path:
         """The target of a profile file that is a link, if inside the store."""
-        real_dir = Path(os.path.realpath(self.profiles_dir))
-        target = Path(os.path.realpath(path))
-        if not target.is_relative_to(real_dir):
-            raise ProfilesError(
-                f"the file is a symbolic link to {target}, outside the store "
-                f"{real_dir}; the store neither reads nor writes through it. Replace "
-                "the link with the file itself",
-                path=str(path),
-            )
-        return target
+        return _contained(
+            path,
+            self.profiles_dir,
+            "the file is a symbolic link to {target}, outside the store {within}; "
+            "the store neither reads nor writes through it. Replace the link with "
+            "the file itself",
+        )
 
     # -- reading -----------------------------------------------------------
 
@@ -671,6 +665,20 @@ class ProfileRepository:
                 # write: old random-named temps of unlocked writes.
                 sweep_stale_temps(path)
         return results
+
+
+def _contained(link: Path, within: Path, message: str) -> Path:
+    """The real target of ``link``, or a ``ProfilesError`` if it leaves ``within``.
+
+    ``message`` names the problem, with ``{target}`` and ``{within}`` filled in.
+    """
+    real_within = Path(os.path.realpath(within))
+    target = Path(os.path.realpath(link))
+    if not target.is_relative_to(real_within):
+        raise ProfilesError(
+            message.format(target=target, within=real_within), path=str(link)
+        )
+    return target
 
 
 def _reuse_groups(groups: Groups | None, previous: _Entry) -> Project | None:

@@ -29,7 +29,7 @@ from skillmeat_profiles._codec import (
     to_document,
 )
 
-from ..strategies import aware_datetimes, ids, projects
+from ..strategies import FORMAT_WORDS, aware_datetimes, ids, projects
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -70,35 +70,7 @@ def fuzz_settings(examples: int) -> settings:
 #: An error message longer than this is not "one line a person reads".
 MESSAGE_MAX: Final = 6000
 
-#: The file format's own words: generated documents use them often, so that
-#: the structure layer (not only the TOML parser) sees hostile values.
-_KEYS: Final = (
-    "schema_version",
-    "project",
-    "profiles",
-    "deployments",
-    "id",
-    "name",
-    "path",
-    "created_at",
-    "updated_at",
-    "platform",
-    "root_dir",
-    "artifact_path_map",
-    "project_config_filenames",
-    "context_path_prefixes",
-    "supported_artifact_types",
-    "description",
-    "artifact_name",
-    "artifact_type",
-    "artifact_path",
-    "deployed_at",
-    "content_hash",
-    "deployment_profile_id",
-    "profile_root_dir",
-    *(str(member) for member in ArtifactType),
-    *(str(member) for member in Platform),
-)
+#: Values of the file format, mixed into generated documents as values.
 _WORDS: Final = (
     *(str(member) for member in Platform),
     *(str(member) for member in ArtifactType),
@@ -144,7 +116,7 @@ def _scalars() -> st.SearchStrategy[Any]:
 
 def toml_documents() -> st.SearchStrategy[dict[str, Any]]:
     """Arbitrary TOML documents, keyed and valued half from the file format's own words."""
-    keys = st.sampled_from(_KEYS) | st.text(max_size=8)
+    keys = st.sampled_from(FORMAT_WORDS) | st.text(max_size=8)
     values = st.recursive(
         _scalars(),
         lambda children: (
@@ -257,7 +229,7 @@ def _document_mutation(draw: st.DrawFn, text: str, steps: list[str]) -> str:
         elif action == "rename" and isinstance(key, str):
             parent[key + draw(st.sampled_from(["s", "_", "x"]))] = parent.pop(key)
         elif action == "extra" and isinstance(parent[key], dict):
-            parent[key][draw(st.sampled_from(_KEYS))] = draw(_scalars())
+            parent[key][draw(st.sampled_from(FORMAT_WORDS))] = draw(_scalars())
         elif action == "huge":
             huge = draw(st.sampled_from(_HUGE))
             # A fresh copy: later mutations must not change the shared one.
